@@ -1,0 +1,17 @@
+export type Role = 'manager' | 'worker';
+
+/** The validated configuration: built once by loadConfig, read-only everywhere after. */
+export interface Config {
+  cluster: string;
+  /** undefined: taken from the `swarmnode:role` tag of the instance's ASG. */
+  role: Role | undefined;
+  ssmPrefix: string;
+  managerKmsKey: string | undefined;
+  workerKmsKey: string | undefined;
+  joinTimeoutMs: number;
+  reportUnhealthy: boolean;
+  drainTimeoutMs: number;
+  reapAfterMs: number;
+  pollIntervalMs: number;
+  logLevel: string;
+}

@@ -1,0 +1,51 @@
+/** The local Docker engine's swarm-facing state, from GET /info. */
+export interface EngineInfo {
+  /** '' | 'inactive' | 'pending' | 'active' | 'error' | 'locked' */
+  localNodeState: string;
+  nodeId: string;
+  /** Cluster (swarm) id; only a manager knows it. */
+  clusterId: string | undefined;
+  controlAvailable: boolean;
+  remoteManagers: { nodeId: string; addr: string }[];
+  error: string;
+  nodeAddr: string;
+}
+
+export interface SwarmNode {
+  id: string;
+  version: number;
+  hostname: string;
+  role: 'manager' | 'worker';
+  availability: 'active' | 'pause' | 'drain';
+  state: string;
+  addr: string;
+  labels: Record<string, string>;
+  manager: { leader: boolean; reachability: string; addr: string } | undefined;
+  /** The full spec as the engine returned it, sent back whole on update. */
+  spec: Record<string, unknown>;
+}
+
+export interface SwarmTask {
+  id: string;
+  serviceId: string;
+  nodeId: string | undefined;
+  desiredState: string;
+  state: string;
+}
+
+export interface Engine {
+  info(): Promise<EngineInfo>;
+  init(advertiseAddr: string): Promise<string>;
+  join(remoteAddrs: string[], token: string, advertiseAddr: string): Promise<void>;
+  leave(force: boolean): Promise<void>;
+  unlock(key: string): Promise<void>;
+  /** Manager only. */
+  joinTokens(): Promise<{ manager: string; worker: string }>;
+  swarmId(): Promise<string>;
+  unlockKey(): Promise<string | undefined>;
+  nodes(): Promise<SwarmNode[]>;
+  /** Sends the node's full spec back with its version, changed by `change`. */
+  updateNode(node: SwarmNode, change: { role?: 'manager' | 'worker'; availability?: 'active' | 'pause' | 'drain'; labels?: Record<string, string> }): Promise<void>;
+  removeNode(nodeId: string, force: boolean): Promise<void>;
+  tasks(filter: { nodeId?: string; desiredState?: string }): Promise<SwarmTask[]>;
+}

@@ -1,0 +1,60 @@
+import type { Role } from '../config/config.js';
+
+/** One instance of a cluster ASG, joined with what EC2 says of it. */
+export interface FleetInstance {
+  instanceId: string;
+  asgName: string;
+  /** Role of its ASG (`swarmnode:role` tag). */
+  role: Role | undefined;
+  /** ASG lifecycle state: Pending, Pending:Wait, InService, Terminating:Wait, ... */
+  lifecycleState: string;
+  healthStatus: string;
+  availabilityZone: string;
+  /** From EC2; undefined when EC2 no longer knows the instance. */
+  privateIp: string | undefined;
+  instanceType: string | undefined;
+  /** EC2 state name: pending, running, stopping, stopped, shutting-down, terminated. */
+  ec2State: string | undefined;
+  lifecycle: 'spot' | 'on-demand';
+}
+
+export interface ClusterGroup {
+  name: string;
+  role: Role | undefined;
+}
+
+/** The cluster as the ASGs and EC2 see it, gathered in O(1) calls. */
+export interface FleetView {
+  groups: ClusterGroup[];
+  instances: FleetInstance[];
+}
+
+export interface OwnGroup {
+  asgName: string;
+  lifecycleState: string;
+  role: Role | undefined;
+}
+
+export type LifecycleTransition = 'launching' | 'terminating';
+export type LifecycleResult = 'CONTINUE' | 'ABANDON';
+
+export interface LifecycleHook {
+  name: string;
+  asgName: string;
+  transition: LifecycleTransition;
+  heartbeatTimeoutMs: number;
+  defaultResult: LifecycleResult;
+}
+
+export interface Fleet {
+  /** DescribeAutoScalingInstances for this instance; undefined when it is in no ASG. */
+  ownGroup(instanceId: string): Promise<OwnGroup | undefined>;
+  /** The cluster's ASGs (by the `swarmnode:cluster` tag) and their instances with private IPs. */
+  view(cluster: string): Promise<FleetView>;
+  /** EC2 state of instances that may no longer be in any ASG (batched DescribeInstances). */
+  ec2States(instanceIds: string[]): Promise<Map<string, string>>;
+  hook(asgName: string, transition: LifecycleTransition): Promise<LifecycleHook | undefined>;
+  completeLifecycleAction(hook: LifecycleHook, instanceId: string, result: LifecycleResult): Promise<void>;
+  recordHeartbeat(hook: LifecycleHook, instanceId: string): Promise<void>;
+  setUnhealthy(instanceId: string): Promise<void>;
+}
