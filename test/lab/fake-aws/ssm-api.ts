@@ -1,0 +1,60 @@
+import { AwsError } from './aws-error.js';
+import { optionalBoolean, optionalNumber, optionalString, requiredString } from './json-protocol.js';
+import { paginate } from './pagination.js';
+import type { ParameterStore, ParameterType, StoredParameter } from './parameter-store.js';
+import type { JsonHandler } from './wire.js';
+
+/** SSM Parameter Store (awsJson1_1, AmazonSSM): the four calls swarmnode uses. */
+export const ssmApi: Record<string, JsonHandler> = {
+  GetParameter(input, { cloud }) {
+    const stored = cloud.parameters.require(requiredString(input, 'Name'));
+    return { Parameter: parameterJson(cloud.parameters, stored, optionalBoolean(input, 'WithDecryption')) };
+  },
+
+  PutParameter(input, { cloud }) {
+    const type = optionalString(input, 'Type');
+    if (type !== undefined && type !== 'String' && type !== 'SecureString') {
+      throw new AwsError('UnsupportedParameterType', `Parameter type ${type} is not supported by the lab.`);
+    }
+    const stored = cloud.parameters.put({
+      name: requiredString(input, 'Name'),
+      value: requiredString(input, 'Value'),
+      type: type as ParameterType | undefined,
+      keyId: optionalString(input, 'KeyId'),
+      overwrite: optionalBoolean(input, 'Overwrite'),
+    });
+    return { Version: stored.version, Tier: 'Standard' };
+  },
+
+  DeleteParameter(input, { cloud }) {
+    cloud.parameters.delete(requiredString(input, 'Name'));
+    return {};
+  },
+
+  GetParametersByPath(input, { cloud }) {
+    const all = cloud.parameters.byPath(requiredString(input, 'Path'), optionalBoolean(input, 'Recursive'));
+    const { page, nextToken } = paginate(all, {
+      maxResults: optionalNumber(input, 'MaxResults'),
+      nextToken: optionalString(input, 'NextToken'),
+      defaultSize: 10,
+      maxSize: 10,
+      sizeError: 'ValidationException',
+      tokenError: 'InvalidNextToken',
+    });
+    const withDecryption = optionalBoolean(input, 'WithDecryption');
+    return { Parameters: page.map((p) => parameterJson(cloud.parameters, p, withDecryption)), NextToken: nextToken };
+  },
+};
+
+function parameterJson(store: ParameterStore, p: StoredParameter, withDecryption: boolean): object {
+  return {
+    Name: p.name,
+    Type: p.type,
+    Value: store.reveal(p, withDecryption),
+    Version: p.version,
+    // awsJson timestamps are epoch seconds.
+    LastModifiedDate: p.lastModifiedDate.getTime() / 1000,
+    ARN: p.arn,
+    DataType: 'text',
+  };
+}
