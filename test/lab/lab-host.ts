@@ -1,0 +1,169 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AgentSupervisor } from './agent-supervisor.js';
+import { removeCgroups } from './cgroups.js';
+import { agentEnvironment, agentUnit, envFileVars, writeEnvFile } from './agent-unit.js';
+import type { InstanceHost, LaunchSpec } from './fake-aws/types.js';
+import { InstanceEngine } from './instance-engine.js';
+import type { InstanceNamespaces } from './instance-exec.js';
+import { LabUsageError } from './lab-errors.js';
+import type { LabNetwork } from './lab-network.js';
+import type { LabPaths } from './lab-paths.js';
+import { unmountAllUnder } from './mounts.js';
+import { mustRun } from './run-command.js';
+
+export interface LabHostOptions {
+  cluster: string;
+  agent: boolean;
+  binary: string;
+  env: Record<string, string>;
+  startJitterMs: number;
+  /** The role tag of an Auto Scaling group ('manager' | 'worker'). */
+  roleOf: (asgName: string) => string;
+  /** The fake AWS endpoint and IMDS the instances' env files point at. */
+  endpoints: { awsUrl: string; imdsUrl: string };
+}
+
+/** One lab instance as the host sees it. */
+export interface HostInstance {
+  readonly spec: LaunchSpec;
+  readonly role: string;
+  readonly hostname: string;
+  readonly dir: string;
+  readonly ns: InstanceNamespaces;
+  readonly engine: InstanceEngine;
+  readonly envFile: string;
+  readonly logFile: string;
+  readonly agent: AgentSupervisor | undefined;
+  running: boolean;
+}
+
+/**
+ * Makes the fake cloud's instances real: a network namespace with its own hostname, private IP and
+ * Docker engine, and swarmnode run as systemd would. Also carries the faults only a host can cause:
+ * crash, reboot, partition.
+ */
+export class LabHost implements InstanceHost {
+  private readonly byId = new Map<string, HostInstance>();
+
+  constructor(
+    private readonly paths: LabPaths,
+    private readonly network: LabNetwork,
+    private readonly opts: LabHostOptions,
+  ) {}
+
+  async launch(spec: LaunchSpec): Promise<void> {
+    const dir = this.paths.instanceDir(spec.instanceId);
+    const ns: InstanceNamespaces = { netns: this.paths.instanceNs(spec.privateIp), utsFile: join(dir, 'uts') };
+    const engine = new InstanceEngine({
+      dir,
+      netns: ns.netns,
+      utsFile: ns.utsFile,
+      cgroupParent: this.cgroupOf(spec.instanceId),
+      imageTar: this.paths.imageTar,
+    });
+    const envFile = join(dir, 'swarmnode.env');
+    const logFile = join(dir, 'swarmnode.log');
+    const agent = this.opts.agent
+      ? new AgentSupervisor({
+          unit: agentUnit(this.opts.binary),
+          ns,
+          environment: () => agentEnvironment(envFile, dir),
+          logFile,
+          startDelayMs: Math.floor(Math.random() * this.opts.startJitterMs),
+        })
+      : undefined;
+    const instance: HostInstance = {
+      spec,
+      role: this.opts.roleOf(spec.asgName),
+      hostname: `ip-${spec.privateIp.replaceAll('.', '-')}`,
+      dir,
+      ns,
+      engine,
+      envFile,
+      logFile,
+      agent,
+      running: false,
+    };
+    this.byId.set(spec.instanceId, instance);
+    try {
+      await mkdir(dir, { recursive: true });
+      await writeFile(ns.utsFile, '');
+      // A persistent UTS namespace bound to a file: every process of the instance sees its hostname.
+      await mustRun('unshare', [`--uts=${ns.utsFile}`, 'hostname', instance.hostname]);
+      await this.network.addInstance(spec.privateIp);
+      await engine.start();
+      writeEnvFile(envFile, envFileVars({ cluster: this.opts.cluster, ...this.opts.endpoints, dockerHost: engine.dockerHost }, this.opts.env));
+      instance.running = true;
+      agent?.start();
+    } catch (error) {
+      await this.tearDown(instance, 'kill');
+      throw error;
+    }
+  }
+
+  /** The instance reached Terminated: stop swarmnode and the engine as a shutdown would, then remove it. */
+  async terminate(instanceId: string): Promise<void> {
+    const instance = this.byId.get(instanceId);
+    if (instance === undefined || !instance.running) return;
+    await this.tearDown(instance, 'stop');
+  }
+
+  /** Power cut: everything of the instance SIGKILLed at once, no agent shutdown, namespace gone. */
+  async crash(instanceId: string): Promise<void> {
+    await this.tearDown(this.require(instanceId), 'kill');
+  }
+
+  /** Stop swarmnode and the engine, start the engine again on the same data-root, then boot and watch. */
+  async reboot(instanceId: string): Promise<void> {
+    const instance = this.require(instanceId);
+    await instance.agent?.stop('SIGTERM');
+    await instance.engine.stop();
+    await instance.engine.start();
+    instance.agent?.start(0);
+  }
+
+  async partition(instanceId: string, cut: boolean): Promise<void> {
+    await this.network.setInstanceLink(this.require(instanceId).spec.privateIp, !cut);
+  }
+
+  private cgroupOf(instanceId: string): string {
+    return `${this.paths.cgroupParent}/${instanceId}`;
+  }
+
+  instance(instanceId: string): HostInstance | undefined {
+    return this.byId.get(instanceId);
+  }
+
+  instances(): HostInstance[] {
+    return [...this.byId.values()];
+  }
+
+  /** An instance that is up: the only ones that can crash, reboot or be partitioned. */
+  require(instanceId: string): HostInstance {
+    const instance = this.byId.get(instanceId);
+    if (instance === undefined || !instance.running) {
+      const known = this.instances().filter((i) => i.running).map((i) => i.spec.instanceId);
+      throw new LabUsageError(`no running lab instance '${instanceId}'`, `use one of: ${known.join(', ') || '(none running)'}`);
+    }
+    return instance;
+  }
+
+  /**
+   * Removes the instance's processes, mounts and namespace. The directory stays (logs, env file) so
+   * tests can read what happened; the data-root goes, it is the bulk.
+   */
+  private async tearDown(instance: HostInstance, how: 'stop' | 'kill'): Promise<void> {
+    instance.running = false;
+    await instance.agent?.stop(how === 'stop' ? 'SIGTERM' : 'SIGKILL', how === 'stop' ? 10_000 : 0);
+    if (how === 'stop') await instance.engine.stop();
+    else await instance.engine.kill();
+    removeCgroups(this.cgroupOf(instance.spec.instanceId));
+    await unmountAllUnder(instance.dir);
+    await this.network.removeInstance(instance.spec.privateIp);
+    for (const sub of [instance.engine.dataRoot, instance.engine.execRoot]) {
+      if (existsSync(sub)) await rm(sub, { recursive: true, force: true });
+    }
+  }
+}

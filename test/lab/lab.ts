@@ -1,0 +1,312 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type Docker from 'dockerode';
+import { agentEnvironment } from './agent-unit.js';
+import { buildBusyboxTar } from './busybox-image.js';
+import { FakeCloud } from './fake-aws/fake-cloud.js';
+import { startFakeAws, type FakeAws } from './fake-aws/server.js';
+import type { HookSpec } from './fake-aws/types.js';
+import { runInInstance } from './instance-exec.js';
+import { cleanupLab, leftoversOf } from './lab-cleanup.js';
+import { LabUsageError } from './lab-errors.js';
+import { LabHost, type HostInstance } from './lab-host.js';
+import { LabNetwork } from './lab-network.js';
+import { LabPaths } from './lab-paths.js';
+import { parseAgentLog } from './agent-log.js';
+import { preflight, requireDockerCli } from './preflight.js';
+import { runCommand, SYSTEM_PATH, type CommandResult } from './run-command.js';
+import { claimSubnet, subnetPrefix } from './subnet-claim.js';
+
+export interface LabOptions {
+  name?: string;
+  cluster?: string;
+  managers?: number;
+  workers?: number;
+  agent?: boolean;
+  env?: Record<string, string>;
+  hooks?: {
+    launching?: { heartbeatTimeoutSec?: number };
+    terminating?: { heartbeatTimeoutSec?: number; defaultResult?: 'CONTINUE' | 'ABANDON' };
+  };
+  startJitterMs?: number;
+  binary?: string;
+}
+
+export interface LabInstance {
+  instanceId: string;
+  privateIp: string;
+  hostname: string;
+  asgName: string;
+  role: string;
+  dockerHost: string;
+  dir: string;
+  envFile: string;
+  logFile: string;
+  running: boolean;
+}
+
+/** What the lab records on disk, so the CLI can find it and `down` can clean up after a dead daemon. */
+export interface LabState {
+  name: string;
+  cluster: string;
+  subnet: string;
+  pid: number;
+  awsUrl: string;
+  imdsUrl: string;
+}
+
+const FIRST_HOST_OCTET = 11;
+const LAST_HOST_OCTET = 254;
+
+/**
+ * A small EC2 + Auto Scaling cloud on this machine: the fake AWS endpoint and IMDS, and real
+ * instances (namespaces with their own dockerd), optionally running swarmnode as on EC2.
+ */
+export class Lab {
+  private isDown = false;
+
+  private constructor(
+    readonly name: string,
+    readonly cluster: string,
+    readonly cloud: FakeCloud,
+    readonly awsUrl: string,
+    readonly imdsUrl: string,
+    private readonly host: LabHost,
+    private readonly closeServer: () => Promise<void> | void,
+    private readonly paths: LabPaths,
+    private readonly binary: string,
+  ) {}
+
+  static async start(opts: LabOptions = {}): Promise<Lab> {
+    const paths = new LabPaths(opts.name ?? 'lab');
+    const cluster = opts.cluster ?? 'lab';
+    const managers = count('managers', opts.managers ?? 3);
+    const workers = count('workers', opts.workers ?? 0);
+    const agent = opts.agent ?? true;
+    const binary = resolve(opts.binary ?? 'dist/swarmnode');
+    preflight(agent ? { agentBinary: binary } : {});
+    await assertAbsent(paths);
+    const k = await claimSubnet(paths.name);
+    let cloud: FakeCloud | undefined;
+    let server: FakeAws | undefined;
+    try {
+      await mkdir(paths.dir, { recursive: true });
+      await buildBusyboxTar(paths.dir, paths.imageTar);
+      const network = new LabNetwork(paths, k);
+      await network.create();
+      let nextOctet = FIRST_HOST_OCTET;
+      const allocateIp = (): string => {
+        if (nextOctet > LAST_HOST_OCTET) throw new LabUsageError('the lab has used all its addresses', 'start a new lab');
+        return `${subnetPrefix(k)}.${nextOctet++}`;
+      };
+      const fakeCloud = new FakeCloud({ allocateIp });
+      cloud = fakeCloud;
+      const endpoint = await startFakeAws(fakeCloud, { host: network.hostIp, port: 0 });
+      server = endpoint;
+      const groups = [
+        { role: 'manager', name: `${cluster}-managers`, desired: managers },
+        { role: 'worker', name: `${cluster}-workers`, desired: workers },
+      ];
+      const host = new LabHost(paths, network, {
+        cluster,
+        agent,
+        binary,
+        env: opts.env ?? {},
+        startJitterMs: opts.startJitterMs ?? 0,
+        roleOf: (asg) => groups.find((g) => g.name === asg)?.role ?? 'worker',
+        endpoints: { awsUrl: endpoint.awsUrl, imdsUrl: endpoint.imdsUrl },
+      });
+      fakeCloud.setHost(host);
+      const lab = new Lab(paths.name, cluster, fakeCloud, endpoint.awsUrl, endpoint.imdsUrl, host, () => endpoint.close(), paths, binary);
+      const state: LabState = { name: paths.name, cluster, subnet: `${subnetPrefix(k)}.0/24`, pid: process.pid, awsUrl: endpoint.awsUrl, imdsUrl: endpoint.imdsUrl };
+      await writeFile(paths.stateFile, `${JSON.stringify(state, null, 2)}\n`);
+      fakeCloud.createKey({ alias: `alias/${cluster}-manager` });
+      fakeCloud.createKey({ alias: `alias/${cluster}-worker` });
+      // Without the agent nothing would complete a launching hook, and its timeout would abandon
+      // every instance: such labs get hooks only when asked for.
+      const hooks = agent || opts.hooks !== undefined ? hookSpecs(opts.hooks) : [];
+      // Both groups launch at the same moment, as when a stack is created.
+      await Promise.all(
+        groups.map((g) =>
+          fakeCloud.createGroup({ name: g.name, tags: { 'swarmnode:cluster': cluster, 'swarmnode:role': g.role }, desired: g.desired, hooks }),
+        ),
+      );
+      return lab;
+    } catch (error) {
+      cloud?.close();
+      await server?.close();
+      await cleanupLab(paths).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Anything left behind by a lab of that name (empty once `down` succeeded). */
+  static leftovers(name: string): Promise<string[]> {
+    return leftoversOf(new LabPaths(name));
+  }
+
+  /** Removes what a lab of that name left (e.g. after its process died); idempotent. */
+  static async cleanup(name: string): Promise<void> {
+    await cleanupLab(new LabPaths(name));
+  }
+
+  /** The recorded state of a lab that is up, or undefined. */
+  static state(name: string): LabState | undefined {
+    const paths = new LabPaths(name);
+    if (!existsSync(paths.stateFile)) return undefined;
+    return JSON.parse(readFileSync(paths.stateFile, 'utf8')) as LabState;
+  }
+
+  instances(): LabInstance[] {
+    return this.host.instances().map((i) => this.describe(i));
+  }
+
+  docker(instanceId: string): Docker {
+    return this.host.require(instanceId).engine.docker;
+  }
+
+  /** Runs the docker CLI against the instance's engine. */
+  dockerCli(instanceId: string, args: string[]): Promise<CommandResult> {
+    const docker = requireDockerCli();
+    const env = { PATH: SYSTEM_PATH, HOME: this.paths.dir, DOCKER_HOST: this.host.require(instanceId).engine.dockerHost };
+    return runCommand(docker, args, { env, timeoutMs: 120_000 });
+  }
+
+  /** Sets the group's desired capacity; resolves once the instances launched by it are up. */
+  async scale(asgName: string, n: number): Promise<void> {
+    this.requireGroup(asgName);
+    await this.cloud.setDesiredCapacity(asgName, count('desired capacity', n));
+  }
+
+  /** Scales out by one; resolves with the new instance's id once it is up. */
+  async launchInstance(asgName: string): Promise<string> {
+    const group = this.requireGroup(asgName);
+    const [id] = await this.cloud.setDesiredCapacity(asgName, group.desired + 1);
+    if (id === undefined) throw new Error(`${asgName} launched no instance`);
+    return id;
+  }
+
+  /**
+   * Terminates the instance through its group (terminating hook first). By default the group keeps
+   * its desired capacity and launches a replacement, as when an instance is terminated in EC2.
+   */
+  async terminate(instanceId: string, opts: { decrement?: boolean } = {}): Promise<void> {
+    this.host.require(instanceId);
+    await this.cloud.terminateInstance(instanceId, { decrement: opts.decrement ?? false });
+  }
+
+  /** Kill without any hook or shutdown; EC2 records it terminated, the group does not replace it. */
+  async crash(instanceId: string): Promise<void> {
+    await this.host.crash(instanceId);
+    this.cloud.crash(instanceId);
+  }
+
+  async reboot(instanceId: string): Promise<void> {
+    await this.host.reboot(instanceId);
+  }
+
+  async partition(instanceId: string): Promise<void> {
+    await this.host.partition(instanceId, true);
+  }
+
+  async heal(instanceId: string): Promise<void> {
+    await this.host.partition(instanceId, false);
+  }
+
+  /** swarmnode's JSON log lines in that instance (boot, then watch), in order. */
+  agentLog(instanceId: string): object[] {
+    const instance = this.requireKnown(instanceId);
+    return existsSync(instance.logFile) ? parseAgentLog(readFileSync(instance.logFile, 'utf8')) : [];
+  }
+
+  bootExit(instanceId: string, timeoutMs: number): Promise<number> {
+    return this.requireAgent(instanceId).bootExit(timeoutMs);
+  }
+
+  /** Runs the agent binary inside the instance with its env file (e.g. `health --json`). */
+  runAgent(instanceId: string, args: string[], extraEnv: Record<string, string> = {}): Promise<CommandResult> {
+    const instance = this.host.require(instanceId);
+    const env = { ...agentEnvironment(instance.envFile, instance.dir), ...extraEnv };
+    return runInInstance(instance.ns, [this.binary, ...args], env);
+  }
+
+  stopAgent(instanceId: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    return this.requireAgent(instanceId).stop(signal);
+  }
+
+  /** Starts swarmnode as the units do at start-up: boot, then watch if boot exited 0. */
+  startAgent(instanceId: string): void {
+    this.requireAgent(instanceId).start(0);
+  }
+
+  /** Tears the whole lab down, hard and fast, and fails if anything is left behind. */
+  async down(): Promise<void> {
+    if (this.isDown) return;
+    this.isDown = true;
+    await Promise.all(this.host.instances().map((i) => i.agent?.stop('SIGKILL', 0)));
+    this.cloud.close();
+    await this.closeServer();
+    await cleanupLab(this.paths);
+  }
+
+  private requireKnown(instanceId: string): HostInstance {
+    const instance = this.host.instance(instanceId);
+    if (instance === undefined) throw new LabUsageError(`unknown lab instance '${instanceId}'`, `use one of: ${this.instances().map((i) => i.instanceId).join(', ')}`);
+    return instance;
+  }
+
+  private requireAgent(instanceId: string) {
+    const agent = this.requireKnown(instanceId).agent;
+    if (agent === undefined) throw new LabUsageError('this lab runs without the agent', 'start it with agent: true');
+    return agent;
+  }
+
+  private requireGroup(asgName: string) {
+    const group = this.cloud.group(asgName);
+    if (group === undefined) {
+      throw new LabUsageError(`unknown group '${asgName}'`, `use one of: ${this.cloud.groups().map((g) => g.name).join(', ')}`);
+    }
+    return group;
+  }
+
+  private describe(i: HostInstance): LabInstance {
+    return {
+      instanceId: i.spec.instanceId,
+      privateIp: i.spec.privateIp,
+      hostname: i.hostname,
+      asgName: i.spec.asgName,
+      role: i.role,
+      dockerHost: i.engine.dockerHost,
+      dir: i.dir,
+      envFile: i.envFile,
+      logFile: i.logFile,
+      running: i.running,
+    };
+  }
+}
+
+/** A lab of that name must not be up nor have left anything (its bare dir may hold the daemon log). */
+async function assertAbsent(paths: LabPaths): Promise<void> {
+  const down = `run \`npm run lab -- down --name ${paths.name}\` first, or pick another name`;
+  if (existsSync(paths.stateFile)) throw new LabUsageError(`lab '${paths.name}' is already up`, down);
+  const left = (await leftoversOf(paths)).filter((item) => item !== `dir ${paths.dir}`);
+  if (left.length > 0) throw new LabUsageError(`lab '${paths.name}' left things behind (${left[0]}, ...)`, down);
+}
+
+function count(what: string, n: number): number {
+  if (!Number.isInteger(n) || n < 0) throw new LabUsageError(`${what} must be a whole number >= 0, got ${n}`, `pass a count like 0, 1 or 3`);
+  return n;
+}
+
+function hookSpecs(hooks: LabOptions['hooks'] = {}): HookSpec[] {
+  return [
+    { name: 'swarmnode-launching', transition: 'launching', heartbeatTimeoutSec: hooks.launching?.heartbeatTimeoutSec ?? 300, defaultResult: 'ABANDON' },
+    {
+      name: 'swarmnode-terminating',
+      transition: 'terminating',
+      heartbeatTimeoutSec: hooks.terminating?.heartbeatTimeoutSec ?? 300,
+      defaultResult: hooks.terminating?.defaultResult ?? 'CONTINUE',
+    },
+  ];
+}
