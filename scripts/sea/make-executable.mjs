@@ -1,0 +1,53 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+// The fuse string Node looks for to know a SEA blob was injected; fixed by Node itself.
+const seaFuse = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+const postjectCli = createRequire(import.meta.url).resolve('postject/dist/cli.js');
+// LIEF prints this for every note section of the Node ELF; Node's SEA docs call it harmless.
+const harmlessLiefWarning = /^warning: Can't find string offset for section name '\.note[^']*'$/;
+
+/**
+ * Turns the bundle into a SEA preparation blob. A V8 code cache spares each start compiling the
+ * whole multi-megabyte bundle (most of `--version`'s time without it), but it can only be made by
+ * the Node binary that will run it, so only the blob for the build machine's own architecture has
+ * one. The start-up snapshot stays off: the CLI's entry does real work at start.
+ */
+export function prepareBlob({ node, script, configFile, blobFile, useCodeCache }) {
+  const config = {
+    main: script,
+    output: blobFile,
+    disableExperimentalSEAWarning: true,
+    useCodeCache,
+    useSnapshot: false,
+  };
+  writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+  execFileSync(node, ['--experimental-sea-config', configFile], { stdio: 'pipe' });
+}
+
+/**
+ * Copies a Node binary and injects the blob into the copy; the source binary is never touched. The
+ * result replaces `output` by a rename, so instances of a lab still running the previous build keep
+ * their executable (overwriting it in place fails with ETXTBSY).
+ */
+export function injectBlob({ nodeBinary, blobFile, output }) {
+  const staging = `${output}.${process.pid}.tmp`;
+  copyFileSync(nodeBinary, staging);
+  chmodSync(staging, 0o755);
+  const run = spawnSync(
+    process.execPath,
+    [postjectCli, staging, 'NODE_SEA_BLOB', blobFile, '--sentinel-fuse', seaFuse],
+    { encoding: 'utf8' },
+  );
+  const stderr = run.stderr
+    .split('\n')
+    .filter((line) => line !== '' && !harmlessLiefWarning.test(line))
+    .join('\n');
+  if (run.status !== 0) {
+    rmSync(staging, { force: true });
+    throw new Error(`postject failed on ${output} (exit ${run.status ?? run.signal}):\n${stderr}${run.stdout}`);
+  }
+  if (stderr !== '') process.stderr.write(`${stderr}\n`);
+  renameSync(staging, output);
+}

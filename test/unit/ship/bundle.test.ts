@@ -1,0 +1,60 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bundle } from '../../../scripts/sea/bundle.mjs';
+
+describe('bundle for the single executable', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'swarmnode-bundle-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function write(source: string): string {
+    const entry = join(dir, 'entry.js');
+    writeFileSync(entry, source);
+    return entry;
+  }
+
+  it('replaces the optional native modules by a stub that throws MODULE_NOT_FOUND', async () => {
+    const entry = write(
+      [
+        "const found = [];",
+        "for (const load of [() => require('cpu-features'), () => require('supports-color'), () => require('./x/sshcrypto.node')]) {",
+        "  try { load(); found.push('loaded'); } catch (error) { found.push(error.code); }",
+        '}',
+        'module.exports = found;',
+      ].join('\n'),
+    );
+    const outfile = join(dir, 'out.cjs');
+    const metafile = await bundle({ entry, outfile });
+
+    const imports = Object.values(metafile.outputs).flatMap((output) => output.imports);
+    expect(imports.filter((imported) => imported.external)).toEqual([]);
+    const exported: unknown = (await import(outfile)).default;
+    expect(exported).toEqual(['MODULE_NOT_FOUND', 'MODULE_NOT_FOUND', 'MODULE_NOT_FOUND']);
+  });
+
+  it('keeps builtins, static or dynamic, as the only external imports', async () => {
+    const entry = write("const os = require('node:os');\nmodule.exports = () => import('node:fs').then(() => os.arch());\n");
+    const outfile = join(dir, 'out.cjs');
+    const metafile = await bundle({ entry, outfile });
+
+    const external = Object.values(metafile.outputs)
+      .flatMap((output) => output.imports)
+      .filter((imported) => imported.external)
+      .map((imported) => imported.path);
+    expect(external.sort()).toEqual(['node:fs', 'node:os']);
+    expect(readFileSync(outfile, 'utf8')).not.toContain('require("cpu-features")');
+  });
+
+  it('fails the build when a non-builtin require would be left for run time', async () => {
+    const entry = write("let optional;\ntry { optional = require('surely-not-installed-module'); } catch {}\nmodule.exports = optional;\n");
+    await expect(bundle({ entry, outfile: join(dir, 'out.cjs') })).rejects.toThrow(
+      /external require-call of "surely-not-installed-module"/,
+    );
+  });
+});

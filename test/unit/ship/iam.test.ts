@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { awsActionsInSource, labelledActionsInSource } from './aws-actions-in-source.js';
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string>>;
+}
+
+const list = (value: string | string[]): string[] => (Array.isArray(value) ? value : [value]);
+const statements = (role: string): Statement[] =>
+  JSON.parse(readFileSync(`iam/${role}-policy.json`, 'utf8')).Statement;
+const allowed = (role: string): Set<string> =>
+  new Set(statements(role).filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action)));
+
+const called = awsActionsInSource('src');
+// Publishing tokens, the cluster record and the init lock, and sealing secrets, happen only in the
+// manager paths (init, the leader's reconciler); a worker only reads and opens its own token.
+const managerOnly = new Set(['ssm:PutParameter', 'kms:Encrypt']);
+const workerCalls = new Set([...called].filter((action) => !managerOnly.has(action)));
+const clusterCondition = {
+  kms: 'kms:EncryptionContext:swarmnode:cluster',
+  autoscaling: 'autoscaling:ResourceTag/swarmnode:cluster',
+};
+
+describe('IAM policies', () => {
+  it('derives a plausible set of actions from the SDK commands imported in src/', () => {
+    expect(called.has('ssm:GetParameter')).toBe(true);
+    expect(called.has('autoscaling:CompleteLifecycleAction')).toBe(true);
+  });
+
+  it('names in the adapters\' awsCall labels only actions the imported commands can make', () => {
+    expect([...labelledActionsInSource('src')].filter((label) => !called.has(label))).toEqual([]);
+  });
+
+  it('lets the manager role call exactly what the code calls', () => {
+    expect([...allowed('manager')].sort()).toEqual([...called].sort());
+  });
+
+  it('lets the worker role call exactly the worker paths, fewer actions than a manager', () => {
+    expect([...allowed('worker')].sort()).toEqual([...workerCalls].sort());
+    expect(workerCalls.size).toBeLessThan(called.size);
+  });
+
+  it.each(['manager', 'worker'])('%s: no wildcard actions, and "*" resources only for Describe calls', (role) => {
+    for (const statement of statements(role)) {
+      expect(list(statement.Action).filter((action) => action.includes('*'))).toEqual([]);
+      if (list(statement.Resource).includes('*')) {
+        expect(list(statement.Action).filter((action) => !/^[a-z0-9]+:Describe/.test(action))).toEqual([]);
+      }
+    }
+  });
+
+  it.each(['manager', 'worker'])('%s: parameters, keys and groups are scoped to the cluster', (role) => {
+    for (const statement of statements(role).filter((s) => !list(s.Resource).includes('*'))) {
+      const services = new Set(list(statement.Action).map((action) => action.split(':')[0]));
+      expect(services.size, `one service per statement: ${list(statement.Action)}`).toBe(1);
+      const [service] = services;
+      if (service === 'ssm') {
+        for (const resource of list(statement.Resource)) {
+          expect(resource.startsWith('arn:aws:ssm:*:*:parameter/swarmnode/${Cluster}/')).toBe(true);
+        }
+      }
+      if (service === 'kms') {
+        expect(list(statement.Resource).every((resource) => /^\$\{(Manager|Worker)KeyArn\}$/.test(resource))).toBe(true);
+      }
+      if (service === 'kms' || service === 'autoscaling') {
+        expect(statement.Condition?.StringEquals?.[clusterCondition[service]]).toBe('${Cluster}');
+      }
+    }
+  });
+
+  it('keeps the worker away from the manager token and key', () => {
+    const resources = statements('worker').flatMap((statement) => list(statement.Resource));
+    const secretResources = resources.filter((resource) => resource.startsWith('arn:aws:ssm') || resource.includes('KeyArn'));
+    expect(secretResources.filter((resource) => /manager|ManagerKey|\/\*$/.test(resource))).toEqual([]);
+    const kms = statements('worker').find((statement) => list(statement.Action).includes('kms:Decrypt'));
+    expect(kms?.Condition?.StringEquals?.['kms:EncryptionContext:swarmnode:role']).toBe('worker');
+  });
+});
