@@ -1,4 +1,5 @@
 export type Role = 'manager' | 'worker';
+export const ROLES: readonly Role[] = ['manager', 'worker'];
 
 /** The validated configuration: built once by loadConfig, read-only everywhere after. */
 export interface Config {
@@ -6,8 +7,8 @@ export interface Config {
   /** undefined: taken from the `swarmnode:role` tag of the instance's ASG. */
   role: Role | undefined;
   ssmPrefix: string;
-  managerKmsKey: string | undefined;
-  workerKmsKey: string | undefined;
+  managerKmsKey: string;
+  workerKmsKey: string;
   joinTimeoutMs: number;
   reportUnhealthy: boolean;
   drainTimeoutMs: number;

@@ -1,3 +1,5 @@
+import type { Secret } from '../log/secret.js';
+
 /** The local Docker engine's swarm-facing state, from GET /info. */
 export interface EngineInfo {
   /** '' | 'inactive' | 'pending' | 'active' | 'error' | 'locked' */
@@ -35,17 +37,23 @@ export interface SwarmTask {
 
 export interface Engine {
   info(): Promise<EngineInfo>;
+  /** Returns the new node id. */
   init(advertiseAddr: string): Promise<string>;
-  join(remoteAddrs: string[], token: string, advertiseAddr: string): Promise<void>;
+  join(remoteAddrs: string[], token: Secret, advertiseAddr: string): Promise<void>;
   leave(force: boolean): Promise<void>;
-  unlock(key: string): Promise<void>;
+  unlock(key: Secret): Promise<void>;
   /** Manager only. */
-  joinTokens(): Promise<{ manager: string; worker: string }>;
+  joinTokens(): Promise<{ manager: Secret; worker: Secret }>;
   swarmId(): Promise<string>;
-  unlockKey(): Promise<string | undefined>;
+  unlockKey(): Promise<Secret | undefined>;
   nodes(): Promise<SwarmNode[]>;
   /** Sends the node's full spec back with its version, changed by `change`. */
   updateNode(node: SwarmNode, change: { role?: 'manager' | 'worker'; availability?: 'active' | 'pause' | 'drain'; labels?: Record<string, string> }): Promise<void>;
   removeNode(nodeId: string, force: boolean): Promise<void>;
   tasks(filter: { nodeId?: string; desiredState?: string }): Promise<SwarmTask[]>;
+  /**
+   * Swarm task containers running on this engine. Works on a worker, which cannot list tasks: it is
+   * how a draining worker sees its tasks leave.
+   */
+  localTaskCount(): Promise<number>;
 }

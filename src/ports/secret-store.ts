@@ -1,4 +1,5 @@
 import type { Role } from '../config/config.js';
+import type { Secret } from '../log/secret.js';
 
 /** The `cluster` parameter: public facts about the swarm, never secret. */
 export interface ClusterRecord {
@@ -14,15 +15,17 @@ export interface ClusterRecord {
  */
 export interface SecretStore {
   /** undefined when the parameter does not exist. */
-  readToken(role: Role): Promise<string | undefined>;
+  readToken(role: Role): Promise<Secret | undefined>;
   /** Encrypts under the role's key and overwrites. */
-  writeToken(role: Role, token: string): Promise<void>;
+  writeToken(role: Role, token: Secret): Promise<void>;
   readCluster(): Promise<ClusterRecord | undefined>;
   writeCluster(record: ClusterRecord): Promise<void>;
   /** PutParameter Overwrite=false: true when this call created it, false when it existed. */
   tryLock(name: string, instanceId: string): Promise<boolean>;
   /** Holder's instance id, undefined when the lock does not exist. */
   readLock(name: string): Promise<string | undefined>;
-  readUnlockKey(): Promise<string | undefined>;
-  writeUnlockKey(key: string): Promise<void>;
+  readUnlockKey(): Promise<Secret | undefined>;
+  writeUnlockKey(key: Secret): Promise<void>;
+  /** Encrypts a probe under each role's key, so a missing key or permission shows before `swarm init`. */
+  verifyKeys(): Promise<void>;
 }

@@ -1,0 +1,184 @@
+import type { AutoScalingClient, AutoScalingGroup, LifecycleHook as AwsHook } from '@aws-sdk/client-auto-scaling';
+import {
+  CompleteLifecycleActionCommand,
+  DescribeAutoScalingGroupsCommand,
+  DescribeAutoScalingInstancesCommand,
+  DescribeLifecycleHooksCommand,
+  RecordLifecycleActionHeartbeatCommand,
+  SetInstanceHealthCommand,
+} from '@aws-sdk/client-auto-scaling';
+import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import type { Role } from '../config/config.js';
+import { ROLES } from '../config/config.js';
+import type {
+  Fleet,
+  FleetInstance,
+  FleetView,
+  LifecycleHook,
+  LifecycleResult,
+  LifecycleTransition,
+  OwnGroup,
+} from '../ports/fleet.js';
+import { fromAwsError } from '../errors/from-aws-error.js';
+import { awsCall, awsErrorName } from './aws-call.js';
+
+export const CLUSTER_TAG = 'swarmnode:cluster';
+export const ROLE_TAG = 'swarmnode:role';
+/** DescribeInstances accepts up to 1000 instance ids per request. */
+const INSTANCE_IDS_PER_CALL = 1000;
+const TRANSITIONS: Record<LifecycleTransition, string> = {
+  launching: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+  terminating: 'autoscaling:EC2_INSTANCE_TERMINATING',
+};
+
+function roleOf(group: AutoScalingGroup): Role | undefined {
+  const value = group.Tags?.find((tag) => tag.Key === ROLE_TAG)?.Value;
+  return ROLES.find((role) => role === value);
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Ids EC2 says it does not know, from an InvalidInstanceID.NotFound message. */
+function unknownIds(error: unknown): string[] {
+  return awsErrorName(error) === 'InvalidInstanceID.NotFound' ? ((error as Error).message.match(/i-[0-9a-z]+/g) ?? []) : [];
+}
+
+/**
+ * Auto Scaling + EC2 behind the Fleet port. Discovery costs O(1) requests whatever the fleet size:
+ * one DescribeAutoScalingGroups page per 100 groups and one DescribeInstances per 1000 instances.
+ */
+export class AwsFleet implements Fleet {
+  constructor(
+    private readonly autoscaling: AutoScalingClient,
+    private readonly ec2: EC2Client,
+  ) {}
+
+  async ownGroup(instanceId: string): Promise<OwnGroup | undefined> {
+    const found = await awsCall({ action: 'autoscaling:DescribeAutoScalingInstances' }, () =>
+      this.autoscaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] })),
+    );
+    const own = found.AutoScalingInstances?.[0];
+    if (!own?.AutoScalingGroupName) return undefined;
+    const asgName = own.AutoScalingGroupName;
+    const groups = await awsCall({ action: 'autoscaling:DescribeAutoScalingGroups' }, () =>
+      this.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [asgName] })),
+    );
+    const group = groups.AutoScalingGroups?.[0];
+    return { asgName, lifecycleState: own.LifecycleState ?? '', role: group ? roleOf(group) : undefined };
+  }
+
+  async view(cluster: string): Promise<FleetView> {
+    const groups: AutoScalingGroup[] = [];
+    let nextToken: string | undefined;
+    // Bounded by the number of pages AWS reports; each page holds up to 100 groups.
+    do {
+      const page = await awsCall({ action: 'autoscaling:DescribeAutoScalingGroups' }, () =>
+        this.autoscaling.send(
+          new DescribeAutoScalingGroupsCommand({ Filters: [{ Name: `tag:${CLUSTER_TAG}`, Values: [cluster] }], MaxRecords: 100, NextToken: nextToken }),
+        ),
+      );
+      groups.push(...(page.AutoScalingGroups ?? []));
+      nextToken = page.NextToken;
+    } while (nextToken);
+    const members = groups.flatMap((group) => (group.Instances ?? []).map((instance) => ({ group, instance })));
+    const ec2 = await this.describe(members.map((m) => m.instance.InstanceId as string));
+    const instances: FleetInstance[] = members.map(({ group, instance }) => {
+      const described = ec2.get(instance.InstanceId as string);
+      return {
+        instanceId: instance.InstanceId as string,
+        asgName: group.AutoScalingGroupName as string,
+        role: roleOf(group),
+        lifecycleState: instance.LifecycleState ?? '',
+        healthStatus: instance.HealthStatus ?? '',
+        availabilityZone: instance.AvailabilityZone ?? described?.Placement?.AvailabilityZone ?? '',
+        privateIp: described?.PrivateIpAddress,
+        instanceType: described?.InstanceType ?? instance.InstanceType,
+        ec2State: described?.State?.Name,
+        lifecycle: described?.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand',
+      };
+    });
+    return { groups: groups.map((g) => ({ name: g.AutoScalingGroupName as string, role: roleOf(g) })), instances };
+  }
+
+  async ec2States(instanceIds: string[]): Promise<Map<string, string>> {
+    const described = await this.describe(instanceIds);
+    return new Map([...described].map(([id, instance]) => [id, instance.State?.Name ?? 'unknown']));
+  }
+
+  /** One DescribeInstances per 1000 ids; ids EC2 has forgotten are dropped and the chunk asked once more. */
+  private async describe(instanceIds: string[]): Promise<Map<string, Instance>> {
+    const out = new Map<string, Instance>();
+    for (const chunk of chunks([...new Set(instanceIds)], INSTANCE_IDS_PER_CALL)) {
+      let ids = chunk;
+      for (let attempt = 0; attempt < 2 && ids.length > 0; attempt++) {
+        try {
+          await this.describePages(ids, out);
+          break;
+        } catch (error) {
+          const gone = unknownIds(error);
+          if (gone.length === 0 || attempt === 1) throw fromAwsError(error, { action: 'ec2:DescribeInstances' });
+          ids = ids.filter((id) => !gone.includes(id));
+        }
+      }
+    }
+    return out;
+  }
+
+  private async describePages(ids: string[], out: Map<string, Instance>): Promise<void> {
+    let nextToken: string | undefined;
+    do {
+      const page = await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: ids, NextToken: nextToken }));
+      for (const reservation of page.Reservations ?? []) {
+        for (const instance of reservation.Instances ?? []) out.set(instance.InstanceId as string, instance);
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+  }
+
+  async hook(asgName: string, transition: LifecycleTransition): Promise<LifecycleHook | undefined> {
+    const found = await awsCall({ action: 'autoscaling:DescribeLifecycleHooks' }, () =>
+      this.autoscaling.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: asgName })),
+    );
+    const hook: AwsHook | undefined = found.LifecycleHooks?.find((h) => h.LifecycleTransition === TRANSITIONS[transition]);
+    if (!hook?.LifecycleHookName) return undefined;
+    return {
+      name: hook.LifecycleHookName,
+      asgName,
+      transition,
+      heartbeatTimeoutMs: (hook.HeartbeatTimeout ?? 3600) * 1000,
+      defaultResult: hook.DefaultResult === 'CONTINUE' ? 'CONTINUE' : 'ABANDON',
+    };
+  }
+
+  async completeLifecycleAction(hook: LifecycleHook, instanceId: string, result: LifecycleResult): Promise<void> {
+    await awsCall({ action: 'autoscaling:CompleteLifecycleAction' }, () =>
+      this.autoscaling.send(
+        new CompleteLifecycleActionCommand({
+          AutoScalingGroupName: hook.asgName,
+          LifecycleHookName: hook.name,
+          InstanceId: instanceId,
+          LifecycleActionResult: result,
+        }),
+      ),
+    );
+  }
+
+  async recordHeartbeat(hook: LifecycleHook, instanceId: string): Promise<void> {
+    await awsCall({ action: 'autoscaling:RecordLifecycleActionHeartbeat' }, () =>
+      this.autoscaling.send(
+        new RecordLifecycleActionHeartbeatCommand({ AutoScalingGroupName: hook.asgName, LifecycleHookName: hook.name, InstanceId: instanceId }),
+      ),
+    );
+  }
+
+  async setUnhealthy(instanceId: string): Promise<void> {
+    await awsCall({ action: 'autoscaling:SetInstanceHealth' }, () =>
+      this.autoscaling.send(new SetInstanceHealthCommand({ InstanceId: instanceId, HealthStatus: 'Unhealthy', ShouldRespectGracePeriod: false })),
+    );
+  }
+}

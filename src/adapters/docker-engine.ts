@@ -1,0 +1,166 @@
+import Dockerode from 'dockerode';
+import { DependencyUnavailableError } from '../errors/dependency-unavailable-error.js';
+import { Secret } from '../log/secret.js';
+import type { Engine, EngineInfo, SwarmNode, SwarmTask } from '../ports/engine.js';
+
+const LISTEN_ADDR = '0.0.0.0:2377';
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EACCES']);
+const ENGINE_ACTION = 'start the Docker engine (`systemctl start docker`); DOCKER_HOST overrides its socket';
+
+/** The engine's own error text (docker-modem puts the JSON body's message in `json`). */
+export function engineMessage(error: unknown): string {
+  const json = (error as { json?: { message?: string } | string }).json;
+  if (json && typeof json === 'object' && json.message) return json.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function unreachable(error: unknown): boolean {
+  return UNREACHABLE.has((error as { code?: string }).code ?? '');
+}
+
+interface RawNode {
+  ID: string;
+  Version?: { Index?: number };
+  Spec?: Record<string, unknown> & { Role?: string; Availability?: string; Labels?: Record<string, string> };
+  Description?: { Hostname?: string };
+  Status?: { State?: string; Addr?: string };
+  ManagerStatus?: { Leader?: boolean; Reachability?: string; Addr?: string };
+}
+
+function toNode(raw: RawNode): SwarmNode {
+  const spec = raw.Spec ?? {};
+  return {
+    id: raw.ID,
+    version: raw.Version?.Index ?? 0,
+    hostname: raw.Description?.Hostname ?? '',
+    role: spec.Role === 'manager' ? 'manager' : 'worker',
+    availability: (spec.Availability ?? 'active') as SwarmNode['availability'],
+    state: raw.Status?.State ?? 'unknown',
+    addr: raw.Status?.Addr ?? '',
+    labels: spec.Labels ?? {},
+    manager: raw.ManagerStatus
+      ? { leader: raw.ManagerStatus.Leader === true, reachability: raw.ManagerStatus.Reachability ?? '', addr: raw.ManagerStatus.Addr ?? '' }
+      : undefined,
+    spec,
+  };
+}
+
+/** The local engine through dockerode; DOCKER_HOST picks the socket, as for the docker CLI. */
+export class DockerEngine implements Engine {
+  readonly #docker: Dockerode;
+
+  constructor(docker: Dockerode = new Dockerode()) {
+    this.#docker = docker;
+  }
+
+  /** Engine calls; a refused socket is a missing dependency (exit 69), not a swarm problem. */
+  async #call<T>(what: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      if (unreachable(error)) {
+        throw new DependencyUnavailableError('Docker engine', `Docker engine unreachable (${what}): ${engineMessage(error)}`, ENGINE_ACTION, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  #dial<T>(path: string, method: 'GET' | 'POST', body?: Record<string, unknown>): Promise<T> {
+    return new Promise((resolve, reject) => {
+      this.#docker.modem.dial(
+        { path, method, options: body ?? {}, statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error', 503: 'node is not part of a swarm' } },
+        (error: unknown, data: unknown) => (error ? reject(error) : resolve(data as T)),
+      );
+    });
+  }
+
+  async info(): Promise<EngineInfo> {
+    const info = await this.#call('GET /info', () => this.#docker.info());
+    const swarm = info.Swarm ?? {};
+    return {
+      localNodeState: swarm.LocalNodeState ?? '',
+      nodeId: swarm.NodeID ?? '',
+      clusterId: swarm.Cluster?.ID,
+      controlAvailable: swarm.ControlAvailable === true,
+      remoteManagers: (swarm.RemoteManagers ?? []).map((m: { NodeID: string; Addr: string }) => ({ nodeId: m.NodeID, addr: m.Addr })),
+      error: swarm.Error ?? '',
+      nodeAddr: swarm.NodeAddr ?? '',
+    };
+  }
+
+  async init(advertiseAddr: string): Promise<string> {
+    const nodeId = await this.#call('POST /swarm/init', () => this.#docker.swarmInit({ ListenAddr: LISTEN_ADDR, AdvertiseAddr: advertiseAddr }));
+    return String(nodeId).replace(/"/g, '').trim();
+  }
+
+  async join(remoteAddrs: string[], token: Secret, advertiseAddr: string): Promise<void> {
+    await this.#call('POST /swarm/join', () =>
+      this.#docker.swarmJoin({ ListenAddr: LISTEN_ADDR, AdvertiseAddr: advertiseAddr, RemoteAddrs: remoteAddrs, JoinToken: token.reveal() }),
+    );
+  }
+
+  async leave(force: boolean): Promise<void> {
+    await this.#call('POST /swarm/leave', () => this.#docker.swarmLeave({ force }));
+  }
+
+  async unlock(key: Secret): Promise<void> {
+    await this.#call('POST /swarm/unlock', () => this.#dial('/swarm/unlock', 'POST', { UnlockKey: key.reveal() }));
+  }
+
+  async joinTokens(): Promise<{ manager: Secret; worker: Secret }> {
+    const swarm = await this.#call('GET /swarm', () => this.#docker.swarmInspect());
+    return { manager: new Secret(swarm.JoinTokens.Manager), worker: new Secret(swarm.JoinTokens.Worker) };
+  }
+
+  async swarmId(): Promise<string> {
+    return (await this.#call('GET /swarm', () => this.#docker.swarmInspect())).ID;
+  }
+
+  async unlockKey(): Promise<Secret | undefined> {
+    const found = await this.#call('GET /swarm/unlockkey', () => this.#dial<{ UnlockKey?: string }>('/swarm/unlockkey', 'GET'));
+    return found.UnlockKey ? new Secret(found.UnlockKey) : undefined;
+  }
+
+  async nodes(): Promise<SwarmNode[]> {
+    const raw = (await this.#call('GET /nodes', () => this.#docker.listNodes())) as RawNode[];
+    return raw.map(toNode);
+  }
+
+  async updateNode(
+    node: SwarmNode,
+    change: { role?: 'manager' | 'worker'; availability?: 'active' | 'pause' | 'drain'; labels?: Record<string, string> },
+  ): Promise<void> {
+    const spec = {
+      ...node.spec,
+      ...(change.role ? { Role: change.role } : {}),
+      ...(change.availability ? { Availability: change.availability } : {}),
+      ...(change.labels ? { Labels: change.labels } : {}),
+    };
+    // The engine rejects an update whose version is stale: the caller re-reads and decides again.
+    await this.#call('POST /nodes/update', () => this.#docker.getNode(node.id).update({ _query: { version: node.version }, _body: spec }));
+  }
+
+  async removeNode(nodeId: string, force: boolean): Promise<void> {
+    await this.#call('DELETE /nodes', () => this.#docker.getNode(nodeId).remove({ force }));
+  }
+
+  async tasks(filter: { nodeId?: string; desiredState?: string }): Promise<SwarmTask[]> {
+    const filters: Record<string, string[]> = {};
+    if (filter.nodeId) filters.node = [filter.nodeId];
+    if (filter.desiredState) filters['desired-state'] = [filter.desiredState];
+    const raw = (await this.#call('GET /tasks', () => this.#docker.listTasks({ filters }))) as {
+      ID: string;
+      ServiceID: string;
+      NodeID?: string;
+      DesiredState?: string;
+      Status?: { State?: string };
+    }[];
+    return raw.map((t) => ({ id: t.ID, serviceId: t.ServiceID, nodeId: t.NodeID, desiredState: t.DesiredState ?? '', state: t.Status?.State ?? '' }));
+  }
+
+  async localTaskCount(): Promise<number> {
+    // Swarm labels every task container with its task id; plain containers do not count.
+    const containers = await this.#call('GET /containers/json', () => this.#docker.listContainers({ filters: { label: ['com.docker.swarm.task.id'] } }));
+    return containers.length;
+  }
+}

@@ -1,0 +1,127 @@
+import type { KMSClient } from '@aws-sdk/client-kms';
+import { DecryptCommand, EncryptCommand } from '@aws-sdk/client-kms';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import type { Config, Role } from '../config/config.js';
+import { Secret } from '../log/secret.js';
+import type { ClusterRecord, SecretStore } from '../ports/secret-store.js';
+import { awsCall, awsErrorName } from './aws-call.js';
+import { CLUSTER_TAG, ROLE_TAG } from './aws-fleet.js';
+
+interface StoredParameter {
+  name: string;
+  value: string;
+  type: string;
+}
+
+/** Which key and EncryptionContext protect one secret: the context binds it to cluster and role. */
+interface Sealing {
+  keyId: string;
+  context: Record<string, string>;
+}
+
+/**
+ * The SSM layout of DESIGN.md: secrets are KMS ciphertext (base64, Type=String) bound to cluster and
+ * role by the EncryptionContext, so a token copied to another cluster or role does not decrypt. A
+ * SecureString holding the plain value is accepted too, to adopt a swarm made by hand.
+ */
+export class SsmKmsSecretStore implements SecretStore {
+  constructor(
+    private readonly ssm: SSMClient,
+    private readonly kms: KMSClient,
+    private readonly config: Pick<Config, 'cluster' | 'ssmPrefix' | 'managerKmsKey' | 'workerKmsKey'>,
+  ) {}
+
+  private path(name: string): string {
+    return `${this.config.ssmPrefix}/${name}`;
+  }
+
+  private sealing(role: Role, secret?: string): Sealing {
+    const context: Record<string, string> = { [CLUSTER_TAG]: this.config.cluster, [ROLE_TAG]: role };
+    // The unlock key gets its own context entry so it can never be swapped in for a join token.
+    if (secret) context['swarmnode:secret'] = secret;
+    return { keyId: role === 'manager' ? this.config.managerKmsKey : this.config.workerKmsKey, context };
+  }
+
+  private async get(name: string, withDecryption: boolean): Promise<StoredParameter | undefined> {
+    const parameter = this.path(name);
+    try {
+      const found = await awsCall({ action: 'ssm:GetParameter', parameter }, () =>
+        this.ssm.send(new GetParameterCommand({ Name: parameter, WithDecryption: withDecryption })),
+      );
+      return { name: parameter, value: found.Parameter?.Value ?? '', type: found.Parameter?.Type ?? 'String' };
+    } catch (error) {
+      if (awsErrorName(error) === 'ParameterNotFound') return undefined;
+      throw error;
+    }
+  }
+
+  /** PutParameter; false when Overwrite=false found it already there. */
+  private async put(name: string, value: string, overwrite: boolean): Promise<boolean> {
+    const parameter = this.path(name);
+    try {
+      await awsCall({ action: 'ssm:PutParameter', parameter }, () =>
+        this.ssm.send(new PutParameterCommand({ Name: parameter, Value: value, Type: 'String', Overwrite: overwrite })),
+      );
+      return true;
+    } catch (error) {
+      if (!overwrite && awsErrorName(error) === 'ParameterAlreadyExists') return false;
+      throw error;
+    }
+  }
+
+  private async seal(secret: Secret, sealing: Sealing): Promise<string> {
+    const sealed = await awsCall({ action: 'kms:Encrypt', keyId: sealing.keyId }, () =>
+      this.kms.send(new EncryptCommand({ KeyId: sealing.keyId, Plaintext: Buffer.from(secret.reveal()), EncryptionContext: sealing.context })),
+    );
+    return Buffer.from(sealed.CiphertextBlob as Uint8Array).toString('base64');
+  }
+
+  private async readSealed(name: string, sealing: Sealing): Promise<Secret | undefined> {
+    const stored = await this.get(name, true);
+    if (!stored) return undefined;
+    if (stored.type === 'SecureString') return new Secret(stored.value);
+    const opened = await awsCall({ action: 'kms:Decrypt', parameter: stored.name }, () =>
+      this.kms.send(new DecryptCommand({ CiphertextBlob: Buffer.from(stored.value, 'base64'), EncryptionContext: sealing.context })),
+    );
+    return new Secret(Buffer.from(opened.Plaintext as Uint8Array).toString('utf8'));
+  }
+
+  readToken(role: Role): Promise<Secret | undefined> {
+    return this.readSealed(`${role}-token`, this.sealing(role));
+  }
+
+  async writeToken(role: Role, token: Secret): Promise<void> {
+    await this.put(`${role}-token`, await this.seal(token, this.sealing(role)), true);
+  }
+
+  async readCluster(): Promise<ClusterRecord | undefined> {
+    const stored = await this.get('cluster', false);
+    return stored ? (JSON.parse(stored.value) as ClusterRecord) : undefined;
+  }
+
+  async writeCluster(record: ClusterRecord): Promise<void> {
+    await this.put('cluster', JSON.stringify(record), true);
+  }
+
+  tryLock(name: string, instanceId: string): Promise<boolean> {
+    return this.put(name, instanceId, false);
+  }
+
+  async readLock(name: string): Promise<string | undefined> {
+    return (await this.get(name, false))?.value;
+  }
+
+  readUnlockKey(): Promise<Secret | undefined> {
+    return this.readSealed('unlock-key', this.sealing('manager', 'unlock-key'));
+  }
+
+  async writeUnlockKey(key: Secret): Promise<void> {
+    await this.put('unlock-key', await this.seal(key, this.sealing('manager', 'unlock-key')), true);
+  }
+
+  async verifyKeys(): Promise<void> {
+    const probe = new Secret('swarmnode key check');
+    await Promise.all((['manager', 'worker'] as const).map((role) => this.seal(probe, this.sealing(role))));
+  }
+}

@@ -1,0 +1,217 @@
+import pRetry from 'p-retry';
+import { engineMessage } from '../adapters/docker-engine.js';
+import type { Config } from '../config/config.js';
+import { formatDuration } from '../config/duration.js';
+import type { BootFacts } from '../core/boot-facts.js';
+import type { BootStep } from '../core/boot-step.js';
+import { warmedReason } from '../core/boot-plan.js';
+import { DependencyUnavailableError } from '../errors/dependency-unavailable-error.js';
+import { GaveUpError } from '../errors/gave-up-error.js';
+import { JoinRejectedError } from '../errors/join-rejected-error.js';
+import { SwarmnodeError } from '../errors/swarmnode-error.js';
+import type { Logger } from '../log/logger.js';
+import type { Fleet } from '../ports/fleet.js';
+import type { InstanceIdentity } from '../ports/instance-metadata.js';
+import type { SecretStore } from '../ports/secret-store.js';
+import { BootObserver } from './boot-observer.js';
+import { resolveRole } from './boot-role.js';
+import type { Services } from './compose.js';
+
+/** Not done yet: p-retry waits (backoff with jitter) and observes again, until the join deadline. */
+class NotYet extends Error {
+  constructor(
+    readonly reason: string,
+    readonly rejectedToken = false,
+  ) {
+    super(reason);
+  }
+}
+
+/** Actions per round before backing off; a boot needs at most take-lock, init, publish, then health. */
+const MAX_STEPS_PER_ROUND = 6;
+/** An engine that is not up yet gets this long (at most the join timeout) before exit 69. */
+const ENGINE_WAIT_MS = 60_000;
+const REJECTED = /join token|invalid token|token.*(rotated|expired)/i;
+
+interface BootContext {
+  config: Config;
+  services: Services;
+  log: Logger;
+  signal: AbortSignal;
+}
+
+/**
+ * `swarmnode boot`, as DESIGN.md "Boot, step by step": observe, decide (pure), act, until the node
+ * is a healthy member or SWARMNODE_JOIN_TIMEOUT passes. Resolves to the exit code; named errors
+ * leave with theirs.
+ */
+export async function boot({ config, services, log, signal }: BootContext): Promise<number> {
+  const identity = await services.metadata.identity();
+  const target = await services.metadata.targetLifecycleState();
+  const warmed = warmedReason(target);
+  if (warmed) {
+    log.info({ identity, targetLifecycleState: target, decision: 'exit-warmed' }, warmed);
+    return 0;
+  }
+  const { fleet, secrets } = services.cloud(identity);
+  const own = await fleet.ownGroup(identity.instanceId);
+  const role = resolveRole(config, own);
+  log.info({ identity, ownGroup: own, role, targetLifecycleState: target, joinTimeout: formatDuration(config.joinTimeoutMs) }, 'boot starting');
+  const observer = new BootObserver({ ...services, fleet, secrets }, identity, role, config.cluster, target);
+  const started = services.clock.now();
+  let lastLogged = '';
+
+  const logDecision = (facts: BootFacts, step: BootStep) => {
+    const key = `${step.kind}:${step.reason}`;
+    (key === lastLogged ? log.debug.bind(log) : log.info.bind(log))({ facts, decision: step }, step.reason);
+    lastLogged = key;
+  };
+
+  const round = async (): Promise<string> => {
+    for (let i = 0; i < MAX_STEPS_PER_ROUND; i++) {
+      const { facts, step } = await observer.observe();
+      logDecision(facts, step);
+      switch (step.kind) {
+        case 'exit-warmed':
+          return '';
+        case 'healthy':
+          return step.nodeId;
+        case 'wait':
+        case 'need':
+          throw new NotYet(step.reason);
+        case 'unlock': {
+          const key = await secrets.readUnlockKey();
+          if (!key) throw new NotYet('the unlock key disappeared from SSM');
+          await services.engine.unlock(key);
+          log.info({ action: 'unlock' }, 'engine unlocked');
+          break;
+        }
+        case 'leave':
+          await services.engine.leave(step.force);
+          log.info({ action: 'leave', force: step.force }, 'left the swarm');
+          break;
+        case 'join':
+          await join(step, observer.token);
+          break;
+        case 'take-lock': {
+          // A missing key or kms:Encrypt permission must show before this instance commits to init:
+          // failing after it would leave a lock, or a swarm, without tokens.
+          await secrets.verifyKeys();
+          const won = await secrets.tryLock(step.lock, identity.instanceId);
+          log.info({ action: 'take-lock', lock: step.lock, won }, won ? `took ${step.lock}` : `${step.lock} was taken first by another instance`);
+          break;
+        }
+        case 'init': {
+          // Checked again: a restarted holder reaches init without passing take-lock.
+          await secrets.verifyKeys();
+          const nodeId = await services.engine.init(step.advertiseAddr);
+          log.info({ action: 'init', nodeId, advertiseAddr: step.advertiseAddr }, 'initialised the swarm');
+          break;
+        }
+        case 'publish':
+          await publish(identity, secrets);
+          break;
+      }
+    }
+    throw new NotYet('still acting after several steps in a row');
+  };
+
+  const join = async (step: Extract<BootStep, { kind: 'join' }>, token: BootObserver['token']) => {
+    if (!token) throw new NotYet('the token vanished between reading and joining');
+    try {
+      await services.engine.join(step.remoteAddrs, token, step.advertiseAddr);
+      log.info({ action: 'join', remoteAddrs: step.remoteAddrs, advertiseAddr: step.advertiseAddr }, 'joined the swarm');
+    } catch (error) {
+      if (error instanceof SwarmnodeError) throw error;
+      const message = engineMessage(error);
+      observer.joinFailed();
+      log.warn({ action: 'join', remoteAddrs: step.remoteAddrs, error: message }, 'join failed; retrying');
+      throw new NotYet(`join through ${step.remoteAddrs.join(', ')} failed: ${message}`, REJECTED.test(message));
+    }
+  };
+
+  const publish = async (self: InstanceIdentity, store: SecretStore) => {
+    const [swarmId, tokens, unlockKey] = await Promise.all([services.engine.swarmId(), services.engine.joinTokens(), services.engine.unlockKey()]);
+    // The record first: a node that finds a token can then also find which swarm it belongs to.
+    await store.writeCluster({ swarmId, createdAt: new Date(services.clock.now()).toISOString(), createdBy: self.instanceId, managers: [self.localIpv4] });
+    await store.writeToken('worker', tokens.worker);
+    await store.writeToken('manager', tokens.manager);
+    if (unlockKey) await store.writeUnlockKey(unlockKey);
+    log.info({ action: 'publish', swarmId, autolock: unlockKey !== undefined }, 'published the join tokens and the cluster record');
+  };
+
+  let nodeId: string;
+  try {
+    nodeId = await pRetry(round, {
+      retries: Number.POSITIVE_INFINITY,
+      maxRetryTime: config.joinTimeoutMs,
+      minTimeout: 1_000,
+      maxTimeout: 5_000,
+      factor: 1.5,
+      randomize: true,
+      signal,
+      shouldRetry: ({ error }) => {
+        if (error instanceof DependencyUnavailableError) return services.clock.now() - started < Math.min(ENGINE_WAIT_MS, config.joinTimeoutMs);
+        return !(error instanceof SwarmnodeError);
+      },
+      onFailedAttempt: ({ error }) => {
+        if (!(error instanceof NotYet)) log.warn({ error: error.name, message: error.message }, 'attempt failed; retrying');
+      },
+    });
+  } catch (error) {
+    if (signal.aborted || (error instanceof SwarmnodeError && !(error instanceof GaveUpError))) throw error;
+    throw await giveUp(error, { config, fleet, log, instanceId: identity.instanceId, role });
+  }
+  if (nodeId === '') return 0;
+  await completeLaunch(fleet, identity.instanceId, log);
+  log.info({ nodeId, role, seconds: Math.round((services.clock.now() - started) / 1000) }, `boot done: ${role} ${nodeId} is a healthy member`);
+  return 0;
+}
+
+/** The instance goes InService only now that it is a healthy member. */
+async function completeLaunch(fleet: Fleet, instanceId: string, log: Logger): Promise<void> {
+  await pRetry(
+    async () => {
+      const own = await fleet.ownGroup(instanceId);
+      if (!own?.lifecycleState.startsWith('Pending')) {
+        log.info({ lifecycleState: own?.lifecycleState }, 'no launching lifecycle action to complete');
+        return;
+      }
+      const hook = await fleet.hook(own.asgName, 'launching');
+      if (!hook) {
+        log.info({ asg: own.asgName }, 'the ASG has no launching hook');
+        return;
+      }
+      await fleet.completeLifecycleAction(hook, instanceId, 'CONTINUE');
+      log.info({ action: 'complete-lifecycle-action', hook: hook.name, asg: own.asgName, result: 'CONTINUE' }, 'completed the launching lifecycle action');
+    },
+    { retries: 5, minTimeout: 500, randomize: true, shouldRetry: ({ error }) => !(error instanceof SwarmnodeError) },
+  );
+}
+
+async function giveUp(
+  error: unknown,
+  context: { config: Config; fleet: Fleet; log: Logger; instanceId: string; role: string },
+): Promise<GaveUpError> {
+  const { config, fleet, log, instanceId, role } = context;
+  const after = formatDuration(config.joinTimeoutMs);
+  const gaveUp =
+    error instanceof NotYet && error.rejectedToken
+      ? new JoinRejectedError(role, `${config.ssmPrefix}/${role}-token`, { cause: error })
+      : error instanceof GaveUpError
+        ? error
+        : new GaveUpError(
+            `gave up after ${after}: ${error instanceof Error ? error.message : String(error)}`,
+            `check the manager instances and the parameters under ${config.ssmPrefix}; raise SWARMNODE_JOIN_TIMEOUT if the cluster is slow to form`,
+            { cause: error },
+          );
+  if (config.reportUnhealthy) {
+    try {
+      await fleet.setUnhealthy(instanceId);
+      log.warn({ action: 'set-instance-health', health: 'Unhealthy' }, 'reported this instance Unhealthy so the ASG replaces it');
+    } catch (reportError) {
+      log.error({ error: (reportError as Error).message }, 'could not report this instance Unhealthy');
+    }
+  }
+  return gaveUp;
+}

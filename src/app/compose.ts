@@ -1,0 +1,53 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { AwsFleet } from '../adapters/aws-fleet.js';
+import { DockerEngine } from '../adapters/docker-engine.js';
+import { ImdsMetadata } from '../adapters/imds-metadata.js';
+import { SsmKmsSecretStore } from '../adapters/ssm-kms-secret-store.js';
+import { systemClock } from '../adapters/system-clock.js';
+import { tcpPortProbe } from '../adapters/tcp-port-probe.js';
+import type { Config } from '../config/config.js';
+import type { Clock } from '../ports/clock.js';
+import type { Engine } from '../ports/engine.js';
+import type { Fleet } from '../ports/fleet.js';
+import type { InstanceIdentity, InstanceMetadata } from '../ports/instance-metadata.js';
+import type { PortProbe } from '../ports/port-probe.js';
+import type { SecretStore } from '../ports/secret-store.js';
+
+/** Adapters that need the region, which may only be known from IMDS. */
+export interface CloudServices {
+  fleet: Fleet;
+  secrets: SecretStore;
+}
+
+export interface Services {
+  metadata: InstanceMetadata;
+  engine: Engine;
+  clock: Clock;
+  probe: PortProbe;
+  /** AWS_REGION when set, else the region IMDS reported for this instance. */
+  cloud(identity: InstanceIdentity): CloudServices;
+}
+
+/**
+ * The one composition root. The standard variables point the adapters at the lab or at AWS:
+ * AWS_ENDPOINT_URL(_<SERVICE>) is read by the SDK clients themselves,
+ * AWS_EC2_METADATA_SERVICE_ENDPOINT by the IMDS client, DOCKER_HOST by dockerode.
+ */
+export function compose(config: Config, env: Readonly<Record<string, string | undefined>> = process.env): Services {
+  return {
+    metadata: new ImdsMetadata(),
+    engine: new DockerEngine(),
+    clock: systemClock,
+    probe: tcpPortProbe,
+    cloud(identity) {
+      const region = env.AWS_REGION || identity.region;
+      return {
+        fleet: new AwsFleet(new AutoScalingClient({ region }), new EC2Client({ region })),
+        secrets: new SsmKmsSecretStore(new SSMClient({ region }), new KMSClient({ region }), config),
+      };
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import type { Config } from '../config/config.js';
+import type { Logger } from '../log/logger.js';
+
+/** What main hands a command once argv and the configuration are validated. */
+export interface CommandContext {
+  config: Config;
+  /** Command options given on the command line, e.g. `{ json: true }` for `--json`. */
+  options: Readonly<Record<string, boolean>>;
+  log: Logger;
+  /** The command's report (plan, health, status); logs go to `log`, never here. */
+  out(text: string): void;
+  /** Aborted on SIGTERM or SIGINT: long-running commands end cleanly and promptly. */
+  signal: AbortSignal;
+}
+
+/** A command module (src/app/*-command.ts) exports `run`, resolving to the process exit code. */
+export interface CommandModule {
+  run(context: CommandContext): Promise<number>;
+}
+
+export interface CommandOption {
+  /** `json` for `--json`. */
+  name: string;
+  description: string;
+}
+
+export interface CommandSpec {
+  summary: string;
+  options: readonly CommandOption[];
+  /**
+   * true: the command prints a report on stdout, so its logs go to stderr to keep stdout
+   * parseable; false: logs are the output (JSON lines on stdout for journald).
+   */
+  reports: boolean;
+  /** Lazy, so `--help` and `--version` never load the AWS SDK or dockerode. */
+  load(): Promise<CommandModule>;
+}

@@ -1,0 +1,37 @@
+import type { CommandSpec } from './command.js';
+
+const JSON_OPTION = { name: 'json', description: 'print the report as JSON' };
+
+/** Every `swarmnode <command>`: main, `--help` and the README read this table. */
+export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
+  boot: {
+    summary: 'make this instance a healthy swarm member, complete its launching hook, then exit',
+    options: [],
+    reports: false,
+    load: () => import('../app/boot-command.js'),
+  },
+  plan: {
+    summary: 'show what boot would do here and why (facts gathered, decision), changing nothing',
+    options: [JSON_OPTION],
+    reports: true,
+    load: () => import('../app/plan-command.js'),
+  },
+  health: {
+    summary: 'exit 0 when this node is a healthy swarm member, 1 otherwise (the `docker node ls` check)',
+    options: [JSON_OPTION],
+    reports: true,
+    load: () => import('../app/health-command.js'),
+  },
+  watch: {
+    summary: 'the daemon: drain this node on scale-in (lifecycle hook) and, on the leader manager, reconcile the swarm with the ASGs',
+    options: [],
+    reports: false,
+    load: () => import('../app/watch-command.js'),
+  },
+  status: {
+    summary: 'the ASG instances and swarm nodes side by side, with drift and quorum (run on a manager; exit 1 when quorum is lost)',
+    options: [JSON_OPTION],
+    reports: true,
+    load: () => import('../app/status-command.js'),
+  },
+};

@@ -1,0 +1,159 @@
+import type { Config } from './config.js';
+import { ROLES } from './config.js';
+import { parseDuration } from './duration.js';
+
+/** A raw value either parses or says what was expected instead. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; expected: string };
+
+/** Values already resolved when a default is computed: entries are resolved in table order. */
+export type Resolved = Partial<Config>;
+
+export interface ConfigEntry<K extends keyof Config = keyof Config> {
+  /** Environment variable, as written in /etc/swarmnode/swarmnode.env. */
+  key: `SWARMNODE_${string}`;
+  /** Command-line flag, winning over the variable. */
+  flag: `--${string}`;
+  field: K;
+  /** The default as documented (README table and --help). */
+  defaultText: string;
+  description: string;
+  /** Boolean entries also accept `--flag` alone and `--no-flag`. */
+  boolean: boolean;
+  parse(raw: string): Parsed<Config[K]>;
+  /** undefined: the key is required. */
+  defaultValue: ((resolved: Resolved) => Config[K]) | undefined;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const CLUSTER_PATTERN = /^[a-z0-9-]{1,40}$/;
+
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const expect = <T>(expected: string): Parsed<T> => ({ ok: false, expected });
+
+function duration(raw: string): Parsed<number> {
+  const ms = parseDuration(raw);
+  return ms !== undefined && ms > 0 ? ok(ms) : expect('a positive duration such as 500ms, 90s, 5m or 1h');
+}
+
+function boolean(raw: string): Parsed<boolean> {
+  const text = raw.trim().toLowerCase();
+  if (text === 'true') return ok(true);
+  if (text === 'false') return ok(false);
+  return expect('true or false');
+}
+
+function nonEmpty(raw: string): Parsed<string> {
+  return raw.trim() === '' ? expect('a non-empty value') : ok(raw.trim());
+}
+
+function entry<K extends keyof Config>(spec: Omit<ConfigEntry<K>, 'boolean'> & { boolean?: boolean }): ConfigEntry<K> {
+  return { ...spec, boolean: spec.boolean ?? false };
+}
+
+/**
+ * Every configuration key, in resolution order (a default may use keys listed before it).
+ * loadConfig, `--help` and the README's configuration table all read this one table.
+ */
+export const CONFIG_SCHEMA: readonly ConfigEntry[] = [
+  entry({
+    key: 'SWARMNODE_CLUSTER',
+    flag: '--cluster',
+    field: 'cluster',
+    defaultText: 'required',
+    description: 'Cluster name: the `swarmnode:cluster` tag of its ASGs',
+    parse: (raw) => (CLUSTER_PATTERN.test(raw) ? ok(raw) : expect('1 to 40 characters from a-z, 0-9 and -')),
+    defaultValue: undefined,
+  }),
+  entry({
+    key: 'SWARMNODE_ROLE',
+    flag: '--role',
+    field: 'role',
+    defaultText: 'the `swarmnode:role` tag of the instance\'s ASG',
+    description: 'Role of this instance: `manager` or `worker`',
+    parse: (raw) => (ROLES.includes(raw as never) ? ok(raw as Config['role']) : expect('manager or worker')),
+    defaultValue: () => undefined,
+  }),
+  entry({
+    key: 'SWARMNODE_SSM_PREFIX',
+    flag: '--ssm-prefix',
+    field: 'ssmPrefix',
+    defaultText: '`/swarmnode/<cluster>`',
+    description: 'SSM parameter path holding the tokens, `cluster` and the init lock',
+    parse: (raw) =>
+      /^(\/[A-Za-z0-9_.-]+)+$/.test(raw) ? ok(raw) : expect('an absolute SSM path such as /swarmnode/prod, without a trailing /'),
+    defaultValue: (resolved) => `/swarmnode/${resolved.cluster}`,
+  }),
+  entry({
+    key: 'SWARMNODE_MANAGER_KMS_KEY',
+    flag: '--manager-kms-key',
+    field: 'managerKmsKey',
+    defaultText: '`alias/swarmnode-<cluster>`',
+    description: 'KMS key (id, ARN or alias) encrypting the manager join token and the unlock key',
+    parse: nonEmpty,
+    defaultValue: (resolved) => `alias/swarmnode-${resolved.cluster}`,
+  }),
+  entry({
+    key: 'SWARMNODE_WORKER_KMS_KEY',
+    flag: '--worker-kms-key',
+    field: 'workerKmsKey',
+    defaultText: 'the manager key',
+    description: 'KMS key (id, ARN or alias) encrypting the worker join token',
+    parse: nonEmpty,
+    defaultValue: (resolved) => resolved.managerKmsKey as string,
+  }),
+  entry({
+    key: 'SWARMNODE_JOIN_TIMEOUT',
+    flag: '--join-timeout',
+    field: 'joinTimeoutMs',
+    defaultText: '10m',
+    description: 'How long boot keeps trying before it gives up (exit 75)',
+    parse: duration,
+    defaultValue: () => 600_000,
+  }),
+  entry({
+    key: 'SWARMNODE_REPORT_UNHEALTHY',
+    flag: '--report-unhealthy',
+    field: 'reportUnhealthy',
+    defaultText: 'true',
+    description: 'On give-up, `SetInstanceHealth Unhealthy` so the ASG replaces the instance',
+    boolean: true,
+    parse: boolean,
+    defaultValue: () => true,
+  }),
+  entry({
+    key: 'SWARMNODE_DRAIN_TIMEOUT',
+    flag: '--drain-timeout',
+    field: 'drainTimeoutMs',
+    defaultText: '10m',
+    description: 'Longest wait for tasks to leave a terminating node (also bounded by the hook)',
+    parse: duration,
+    defaultValue: () => 600_000,
+  }),
+  entry({
+    key: 'SWARMNODE_REAP_AFTER',
+    flag: '--reap-after',
+    field: 'reapAfterMs',
+    defaultText: '10m',
+    description: 'How long a node stays Down, its instance gone, before it is removed',
+    parse: duration,
+    defaultValue: () => 600_000,
+  }),
+  entry({
+    key: 'SWARMNODE_POLL_INTERVAL',
+    flag: '--poll-interval',
+    field: 'pollIntervalMs',
+    defaultText: '5s',
+    description: 'Period of the lifecycle watcher and the reconciler',
+    parse: duration,
+    defaultValue: () => 5_000,
+  }),
+  entry({
+    key: 'SWARMNODE_LOG_LEVEL',
+    flag: '--log-level',
+    field: 'logLevel',
+    defaultText: 'info',
+    description: `pino log level: ${LOG_LEVELS.join(', ')}`,
+    parse: (raw) => (LOG_LEVELS.includes(raw) ? ok(raw) : expect(`one of ${LOG_LEVELS.join(', ')}`)),
+    defaultValue: () => 'info',
+  }),
+];

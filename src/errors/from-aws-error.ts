@@ -1,0 +1,45 @@
+import { AccessDeniedError } from './access-denied-error.js';
+import { KmsKeyUnusableError } from './kms-key-unusable-error.js';
+import { SecretUnreadableError } from './secret-unreadable-error.js';
+
+/** What was being attempted, so the named error can say which action and which resource. */
+export interface AwsCall {
+  /** IAM action, e.g. `ssm:GetParameter`. */
+  action: string;
+  parameter?: string;
+  keyId?: string;
+}
+
+const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnauthorizedException', 'AuthorizationError']);
+const BAD_CIPHERTEXT = new Set(['InvalidCiphertextException', 'IncorrectKeyException']);
+const BAD_KEY = new Set(['NotFoundException', 'KMSInvalidStateException', 'DisabledException', 'InvalidKeyUsageException']);
+
+const REPUBLISH =
+  'on the leader manager, delete the parameter and `swarmnode watch` re-publishes the swarm\'s current token within one poll interval ' +
+  '(or re-encrypt it with the EncryptionContext {"swarmnode:cluster": <cluster>, "swarmnode:role": <role>})';
+
+/**
+ * The one place where AWS SDK exceptions become named swarmnode errors. Anything not mapped
+ * (throttling, 5xx, network) is returned unchanged: callers treat it as transient and retry.
+ */
+export function fromAwsError(error: unknown, call: AwsCall): unknown {
+  const name = error instanceof Error ? error.name : undefined;
+  if (name === undefined) return error;
+  if (DENIED.has(name)) return new AccessDeniedError(call.action, { cause: error });
+  const parameter = call.parameter ?? '(unknown parameter)';
+  if (BAD_CIPHERTEXT.has(name)) {
+    return new SecretUnreadableError(
+      parameter,
+      'the ciphertext is corrupted or was encrypted for another cluster or role (EncryptionContext mismatch)',
+      REPUBLISH,
+      { cause: error },
+    );
+  }
+  if (BAD_KEY.has(name)) {
+    if (call.action === 'kms:Decrypt') {
+      return new SecretUnreadableError(parameter, `the KMS key that encrypted it is missing or unusable (${name})`, REPUBLISH, { cause: error });
+    }
+    return new KmsKeyUnusableError(call.keyId ?? '(unknown key)', `${name}: ${(error as Error).message}`, { cause: error });
+  }
+  return error;
+}

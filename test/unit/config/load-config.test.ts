@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { CONFIG_SCHEMA } from '../../../src/config/config-schema.js';
+import { parseDuration } from '../../../src/config/duration.js';
+import { loadConfig } from '../../../src/config/load-config.js';
+import { ConfigError } from '../../../src/errors/config-error.js';
+
+describe('loadConfig', () => {
+  it('fills documented defaults from the cluster alone', () => {
+    expect(loadConfig({ SWARMNODE_CLUSTER: 'prod' })).toEqual({
+      cluster: 'prod',
+      role: undefined,
+      ssmPrefix: '/swarmnode/prod',
+      managerKmsKey: 'alias/swarmnode-prod',
+      workerKmsKey: 'alias/swarmnode-prod',
+      joinTimeoutMs: 600_000,
+      reportUnhealthy: true,
+      drainTimeoutMs: 600_000,
+      reapAfterMs: 600_000,
+      pollIntervalMs: 5_000,
+      logLevel: 'info',
+    });
+  });
+
+  it('lets flags win over the environment and treats empty variables as unset', () => {
+    const config = loadConfig(
+      { SWARMNODE_CLUSTER: 'a', SWARMNODE_ROLE: '', SWARMNODE_JOIN_TIMEOUT: '5m', SWARMNODE_MANAGER_KMS_KEY: 'alias/m' },
+      { SWARMNODE_JOIN_TIMEOUT: '90s', SWARMNODE_REPORT_UNHEALTHY: 'false' },
+    );
+    expect(config).toMatchObject({ role: undefined, joinTimeoutMs: 90_000, reportUnhealthy: false, workerKmsKey: 'alias/m' });
+  });
+
+  it('reports every problem at once with key, value and expectation', () => {
+    let caught: unknown;
+    try {
+      loadConfig({ SWARMNODE_ROLE: 'boss', SWARMNODE_JOIN_TIMEOUT: '10 minutes', SWARMNODE_REPORT_UNHEALTHY: 'yes' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const error = caught as ConfigError;
+    expect(error.exitCode).toBe(64);
+    expect(error.problems.map((p) => p.key)).toEqual(['SWARMNODE_CLUSTER', 'SWARMNODE_ROLE', 'SWARMNODE_JOIN_TIMEOUT', 'SWARMNODE_REPORT_UNHEALTHY']);
+    expect(error.message).toContain('SWARMNODE_ROLE="boss" is invalid: expected manager or worker');
+    expect(error.message).toContain('SWARMNODE_CLUSTER is missing');
+  });
+
+  it.each(['Prod', 'a_b', '', 'x'.repeat(41)])('rejects cluster name %j', (cluster) => {
+    expect(() => loadConfig({ SWARMNODE_CLUSTER: cluster }, cluster === '' ? { SWARMNODE_CLUSTER: '' } : {})).toThrow(ConfigError);
+  });
+
+  it('parses durations in ms, s, m and h only', () => {
+    expect([parseDuration('500ms'), parseDuration('90s'), parseDuration('5m'), parseDuration('1h')]).toEqual([500, 90_000, 300_000, 3_600_000]);
+    expect([parseDuration('5'), parseDuration('1d'), parseDuration('-1s')]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('has one flag per key, every key prefixed SWARMNODE_', () => {
+    for (const entry of CONFIG_SCHEMA) expect(entry.flag).toBe(`--${entry.key.replace('SWARMNODE_', '').toLowerCase().replaceAll('_', '-')}`);
+  });
+});
