@@ -4,7 +4,7 @@ import type { Config } from '../config/config.js';
 import { formatDuration } from '../config/duration.js';
 import type { BootFacts } from '../core/boot-facts.js';
 import type { BootStep } from '../core/boot-step.js';
-import { warmedReason } from '../core/boot-plan.js';
+import { noJoinReason } from '../core/boot-plan.js';
 import { DependencyUnavailableError } from '../errors/dependency-unavailable-error.js';
 import { GaveUpError } from '../errors/gave-up-error.js';
 import { JoinRejectedError } from '../errors/join-rejected-error.js';
@@ -48,9 +48,9 @@ interface BootContext {
 export async function boot({ config, services, log, signal }: BootContext): Promise<number> {
   const identity = await services.metadata.identity();
   const target = await services.metadata.targetLifecycleState();
-  const warmed = warmedReason(target);
-  if (warmed) {
-    log.info({ identity, targetLifecycleState: target, decision: 'exit-warmed' }, warmed);
+  const noJoin = noJoinReason(target);
+  if (noJoin) {
+    log.info({ identity, targetLifecycleState: target, decision: 'exit-no-join' }, noJoin);
     return 0;
   }
   const { fleet, secrets } = services.cloud(identity);
@@ -72,7 +72,7 @@ export async function boot({ config, services, log, signal }: BootContext): Prom
       const { facts, step } = await observer.observe();
       logDecision(facts, step);
       switch (step.kind) {
-        case 'exit-warmed':
+        case 'exit-no-join':
           return '';
         case 'healthy':
           return step.nodeId;

@@ -1,5 +1,5 @@
 import type { CommandContext } from '../cli/command.js';
-import { warmedReason } from '../core/boot-plan.js';
+import { noJoinReason } from '../core/boot-plan.js';
 import { BootObserver } from './boot-observer.js';
 import { resolveRole } from './boot-role.js';
 import { compose } from './compose.js';
@@ -12,10 +12,10 @@ export async function run({ config, options, log, out }: CommandContext): Promis
   const services = compose(config);
   const identity = await services.metadata.identity();
   const target = await services.metadata.targetLifecycleState();
-  const warmed = warmedReason(target);
+  const noJoin = noJoinReason(target);
   let report: Record<string, unknown>;
-  if (warmed) {
-    report = { facts: { identity, targetLifecycleState: target }, decision: { kind: 'exit-warmed', reason: warmed } };
+  if (noJoin) {
+    report = { facts: { identity, targetLifecycleState: target }, decision: { kind: 'exit-no-join', reason: noJoin } };
   } else {
     const { fleet, secrets } = services.cloud(identity);
     const own = await fleet.ownGroup(identity.instanceId);

@@ -101,9 +101,15 @@ function active(facts: BootFacts): BootStep {
   return { kind: 'healthy', nodeId: engine.nodeId, reason: `node ${engine.nodeId} is a healthy ${facts.role}` };
 }
 
-/** A warm-pool instance (target `Warmed:*`) must not join: it is stopped or hibernated after boot. */
-export function warmedReason(targetLifecycleState: string | undefined): string | undefined {
-  return targetLifecycleState?.startsWith('Warmed:') ? `target lifecycle state ${targetLifecycleState}: a warm pool instance does not join` : undefined;
+/**
+ * Targets where joining is wrong: a warm-pool instance (`Warmed:*`) is stopped or hibernated after
+ * boot, and an instance already on its way out (`Terminated`: boot re-run by a restart during a
+ * scale-in) would rejoin the swarm it is leaving; `watch` completes its terminating hook instead.
+ */
+export function noJoinReason(targetLifecycleState: string | undefined): string | undefined {
+  if (targetLifecycleState?.startsWith('Warmed:')) return `target lifecycle state ${targetLifecycleState}: a warm pool instance does not join`;
+  if (targetLifecycleState === 'Terminated') return 'target lifecycle state Terminated: the instance is being scaled in, so it does not join; watch completes the terminating hook';
+  return undefined;
 }
 
 /**
@@ -111,8 +117,8 @@ export function warmedReason(targetLifecycleState: string | undefined): string |
  * would do, and the table test covers every state of DESIGN.md's "Boot, step by step".
  */
 export function decideBoot(facts: BootFacts): BootStep {
-  const warmed = warmedReason(facts.targetLifecycleState);
-  if (warmed) return { kind: 'exit-warmed', reason: warmed };
+  const noJoin = noJoinReason(facts.targetLifecycleState);
+  if (noJoin) return { kind: 'exit-no-join', reason: noJoin };
   switch (facts.engine.state) {
     case 'locked':
       if (facts.unlockKeyPresent === undefined) return need('unlockKeyPresent', 'the engine is locked (autolock): is the unlock key in SSM?');

@@ -20,7 +20,8 @@ const healthy = { healthy: true, role: 'manager' as const, reason: 'ok' };
 
 /** [case, facts (patch over base), expected step kind, expected fields or reason fragment]. */
 const table: [string, Partial<BootFacts>, string, Record<string, unknown>?, RegExp?][] = [
-  ['warm pool target: do not join', { targetLifecycleState: 'Warmed:Stopped' }, 'exit-warmed'],
+  ['warm pool target: do not join', { targetLifecycleState: 'Warmed:Stopped' }, 'exit-no-join'],
+  ['being scaled in (boot re-run mid-drain): never rejoin', { targetLifecycleState: 'Terminated', tokenPresent: true, reachablePeers: ['10.0.0.6'] }, 'exit-no-join', undefined, /watch completes the terminating hook/],
   ['inactive: first ask whether a token exists', {}, 'need', { fact: 'tokenPresent' }],
   ['token present: which managers answer?', { tokenPresent: true }, 'need', { fact: 'reachablePeers' }],
   ['token present: join through every manager, one that answers first', { tokenPresent: true, reachablePeers: ['10.0.0.7'] }, 'join', { remoteAddrs: ['10.0.0.7:2377', '10.0.0.6:2377'], advertiseAddr: '10.0.0.5' }],
