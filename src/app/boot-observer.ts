@@ -14,6 +14,11 @@ import { checkHealth } from './health-check.js';
 
 const PROBE_TIMEOUT_MS = 1_000;
 const GONE_STATES = new Set(['shutting-down', 'terminated', 'stopping', 'stopped']);
+/**
+ * A lock holder is given up only when it can never come back: a stopped instance can be started
+ * again and would then init beside its successor. (An ASG replaces a stopped instance anyway.)
+ */
+const NEVER_BACK_STATES = new Set(['shutting-down', 'terminated']);
 /** Each `need` adds one fact; there are fewer kinds of facts than this. */
 const MAX_NEEDS = 8;
 
@@ -118,13 +123,17 @@ export class BootObserver {
     }
   }
 
-  /** `init-lock`, then `init-lock-<holder>` while holders are gone (terminated or in no cluster ASG). */
+  /**
+   * `init-lock`, then `init-lock-<holder>` while holders are gone (terminated or in no cluster ASG).
+   * A holder that finds a successor lock named after itself was given up for gone (it was away, e.g.
+   * a long restart) and must not init: the chain goes on to its successor.
+   */
   private async lockChain(): Promise<LockLink[]> {
     const links: LockLink[] = [];
     let name = 'init-lock';
     for (let i = 0; i < MAX_LOCK_CHAIN; i++) {
       const holder = await this.deps.secrets.readLock(name);
-      const holderGone = holder !== undefined && holder !== this.identity.instanceId && this.isGone(holder);
+      const holderGone = holder !== undefined && (holder === this.identity.instanceId ? await this.isSuperseded() : this.isGone(holder));
       links.push({ name, holder, holderGone });
       if (!holderGone) break;
       name = `init-lock-${holder}`;
@@ -132,8 +141,12 @@ export class BootObserver {
     return links;
   }
 
+  private async isSuperseded(): Promise<boolean> {
+    return (await this.deps.secrets.readLock(`init-lock-${this.identity.instanceId}`)) !== undefined;
+  }
+
   private isGone(instanceId: string): boolean {
     const instance = this.#view?.instances.find((i) => i.instanceId === instanceId);
-    return instance === undefined || GONE_STATES.has(instance.ec2State ?? '');
+    return instance === undefined || NEVER_BACK_STATES.has(instance.ec2State ?? '');
   }
 }

@@ -52,7 +52,7 @@ function election(facts: BootFacts, locks: LockLink[]): BootStep {
   if (last.holder === undefined) {
     return { kind: 'take-lock', lock: last.name, reason: `no token and no manager answers on ${SWARM_PORT}: try to take ${last.name} (Overwrite=false)` };
   }
-  if (last.holder === facts.instanceId) {
+  if (last.holder === facts.instanceId && !last.holderGone) {
     return { kind: 'init', advertiseAddr: facts.localIpv4, reason: `this instance holds ${last.name} and no swarm answers: initialise it` };
   }
   if (last.holderGone && locks.length >= MAX_LOCK_CHAIN) {
@@ -84,18 +84,22 @@ function inactive(facts: BootFacts): BootStep {
 }
 
 function active(facts: BootFacts): BootStep {
-  if (inAnotherSwarm(facts)) return leaveOnceReachable(facts, 'this engine is a member of another swarm');
   const { engine } = facts;
+  // Before the other-swarm check: a holder that vanished after writing the `cluster` record but
+  // before its tokens leaves a record naming its dead swarm; the successor that initialised must
+  // overwrite it, not wait for that swarm's tokens for ever.
   if (facts.role === 'manager' && engine.controlAvailable) {
     if (facts.tokenPresent === undefined) return need('tokenPresent', 'a manager checks that its swarm\'s tokens are published');
     if (!facts.tokenPresent) {
       const ours = facts.clusterSwarmId === engine.clusterId;
       if (!ours && facts.locks === undefined) return need('locks', 'tokens are missing: did this instance initialise the swarm?');
-      if (ours || facts.locks?.at(-1)?.holder === facts.instanceId) {
+      const lastLock = facts.locks?.at(-1);
+      if (ours || (lastLock?.holder === facts.instanceId && !lastLock.holderGone)) {
         return { kind: 'publish', reason: 'this manager\'s swarm has no tokens in SSM: publish both tokens and the cluster record' };
       }
     }
   }
+  if (inAnotherSwarm(facts)) return leaveOnceReachable(facts, 'this engine is a member of another swarm');
   if (facts.health === undefined) return need('health', `member ${engine.nodeId}: is it healthy?`);
   if (!facts.health.healthy) return wait(`member ${engine.nodeId} is not healthy yet: ${facts.health.reason}`);
   return { kind: 'healthy', nodeId: engine.nodeId, reason: `node ${engine.nodeId} is a healthy ${facts.role}` };

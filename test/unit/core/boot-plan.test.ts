@@ -35,6 +35,13 @@ const table: [string, Partial<BootFacts>, string, Record<string, unknown>?, RegE
   ['lock free: take it', { tokenPresent: false, reachablePeers: [], locks: [{ name: 'init-lock', holder: undefined, holderGone: false }] }, 'take-lock', { lock: 'init-lock' }],
   ['lock is ours: init', { tokenPresent: false, reachablePeers: [], locks: [{ name: 'init-lock', holder: SELF, holderGone: false }] }, 'init', { advertiseAddr: '10.0.0.5' }],
   ['lock held by a live peer: wait for its token', { tokenPresent: false, reachablePeers: [], locks: [{ name: 'init-lock', holder: 'i-other', holderGone: false }] }, 'wait', undefined, /i-other holds init-lock/],
+  [
+    'this instance held the lock but a successor lock names it (it was away): never init, wait for the successor',
+    { tokenPresent: false, reachablePeers: [], locks: [{ name: 'init-lock', holder: SELF, holderGone: true }, { name: `init-lock-${SELF}`, holder: 'i-successor', holderGone: false }] },
+    'wait',
+    undefined,
+    /i-successor holds init-lock-/,
+  ],
   ['holder gone: follow the successor lock', { tokenPresent: false, reachablePeers: [], locks: [{ name: 'init-lock', holder: 'i-dead', holderGone: true }] }, 'need', { fact: 'locks' }],
   [
     'successor lock free: take it',
@@ -67,6 +74,19 @@ const table: [string, Partial<BootFacts>, string, Record<string, unknown>?, RegE
   ['active manager (reboot): check tokens', { engine: manager, clusterSwarmId: 'swarm-a' }, 'need', { fact: 'tokenPresent' }],
   ['reboot of a manager: verify health, no re-join', { engine: manager, clusterSwarmId: 'swarm-a', tokenPresent: true, health: healthy }, 'healthy', { nodeId: 'n1' }],
   ['initialised, not yet published: publish', { engine: manager, tokenPresent: false, locks: [{ name: 'init-lock', holder: SELF, holderGone: false }] }, 'publish'],
+  [
+    'successor initialised; the vanished holder\'s record names its dead swarm: publish over it',
+    { engine: manager, clusterSwarmId: 'swarm-dead', tokenPresent: false, locks: [{ name: 'init-lock', holder: 'i-dead', holderGone: true }, { name: 'init-lock-i-dead', holder: SELF, holderGone: false }] },
+    'publish',
+  ],
+  ['record of another swarm, tokens missing: is this instance the initializer?', { engine: manager, clusterSwarmId: 'swarm-b', tokenPresent: false }, 'need', { fact: 'locks' }],
+  [
+    'record of another swarm, tokens missing, another holds the lock: stay, never publish',
+    { engine: manager, clusterSwarmId: 'swarm-b', tokenPresent: false, locks: [{ name: 'init-lock', holder: 'i-x', holderGone: false }] },
+    'wait',
+    undefined,
+    /another swarm/,
+  ],
   ['record of our swarm, tokens deleted: publish again', { engine: manager, clusterSwarmId: 'swarm-a', tokenPresent: false }, 'publish'],
   ['tokens missing, not ours to publish: just check health', { engine: manager, tokenPresent: false, locks: [{ name: 'init-lock', holder: 'i-x', holderGone: false }] }, 'need', { fact: 'health' }],
   [

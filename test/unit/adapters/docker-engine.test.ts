@@ -1,0 +1,198 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Dockerode from 'dockerode';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DockerEngine } from '../../../src/adapters/docker-engine.js';
+import { DependencyUnavailableError } from '../../../src/errors/dependency-unavailable-error.js';
+import { Secret } from '../../../src/log/secret.js';
+import type { SwarmNode } from '../../../src/ports/engine.js';
+
+/** One request as the fake engine saw it. */
+interface Seen {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+}
+
+type Reply = { status: number; body: unknown };
+
+/**
+ * A fake Docker engine API on a unix socket, as dockerd serves it: the adapter and dockerode run
+ * unchanged, and each test scripts the answers by "METHOD /path".
+ */
+let dir: string;
+let socketPath: string;
+let server: Server;
+let seen: Seen[];
+let replies: Map<string, Reply>;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'swarmnode-docker-'));
+  socketPath = join(dir, 'docker.sock');
+  server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://docker');
+      seen.push({ method: req.method ?? '', path: url.pathname, query: url.searchParams, body: raw === '' ? undefined : JSON.parse(raw) });
+      const reply = replies.get(`${req.method} ${url.pathname}`) ?? { status: 404, body: { message: `page not found: ${url.pathname}` } };
+      res.writeHead(reply.status, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(reply.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  seen = [];
+  replies = new Map();
+});
+
+const engine = () => new DockerEngine(new Dockerode({ socketPath }));
+const reply = (route: string, body: unknown, status = 200) => replies.set(route, { status, body });
+const only = (route: string): Seen => {
+  const [method, path] = route.split(' ');
+  const matching = seen.filter((s) => s.method === method && s.path === path);
+  expect(matching).toHaveLength(1);
+  return matching[0] as Seen;
+};
+
+describe('DockerEngine', () => {
+  it('maps /info of a manager: state, node and swarm ids, control, remote managers, address', async () => {
+    reply('GET /info', {
+      Swarm: {
+        LocalNodeState: 'active',
+        NodeID: 'node-1',
+        NodeAddr: '10.0.0.11',
+        ControlAvailable: true,
+        Error: '',
+        RemoteManagers: [{ NodeID: 'node-2', Addr: '10.0.0.12:2377' }],
+        Cluster: { ID: 'swarm-1' },
+      },
+    });
+    expect(await engine().info()).toEqual({
+      localNodeState: 'active',
+      nodeId: 'node-1',
+      clusterId: 'swarm-1',
+      controlAvailable: true,
+      remoteManagers: [{ nodeId: 'node-2', addr: '10.0.0.12:2377' }],
+      error: '',
+      nodeAddr: '10.0.0.11',
+    });
+  });
+
+  it('maps /info of an engine in no swarm: no cluster id, no managers', async () => {
+    reply('GET /info', { Swarm: { LocalNodeState: 'inactive', NodeID: '', NodeAddr: '', ControlAvailable: false, Error: '', RemoteManagers: null } });
+    const info = await engine().info();
+    expect(info).toMatchObject({ localNodeState: 'inactive', nodeId: '', clusterId: undefined, controlAvailable: false, remoteManagers: [] });
+  });
+
+  it('inits listening on 2377 of every interface, advertising the local address, and returns the node id', async () => {
+    reply('POST /swarm/init', 'node-new');
+    expect(await engine().init('10.0.0.11')).toBe('node-new');
+    expect(only('POST /swarm/init').body).toEqual({ ListenAddr: '0.0.0.0:2377', AdvertiseAddr: '10.0.0.11' });
+  });
+
+  it('joins through every given manager with the token in the request body only', async () => {
+    reply('POST /swarm/join', null);
+    await engine().join(['10.0.0.12:2377', '10.0.0.13:2377'], new Secret('SWMTKN-1-secret'), '10.0.0.14');
+    const join = only('POST /swarm/join');
+    expect(join.body).toEqual({
+      ListenAddr: '0.0.0.0:2377',
+      AdvertiseAddr: '10.0.0.14',
+      RemoteAddrs: ['10.0.0.12:2377', '10.0.0.13:2377'],
+      JoinToken: 'SWMTKN-1-secret',
+    });
+    expect(join.query.toString()).not.toContain('SWMTKN');
+  });
+
+  it('leaves with force only when asked', async () => {
+    reply('POST /swarm/leave', null);
+    await engine().leave(true);
+    await engine().leave(false);
+    expect(seen.map((s) => s.query.get('force'))).toEqual(['true', 'false']);
+  });
+
+  it('unlocks with the key in the body, and reads tokens and the unlock key as secrets', async () => {
+    reply('POST /swarm/unlock', null);
+    reply('GET /swarm', { ID: 'swarm-1', JoinTokens: { Manager: 'SWMTKN-m', Worker: 'SWMTKN-w' } });
+    reply('GET /swarm/unlockkey', { UnlockKey: 'SWMKEY-1' });
+    await engine().unlock(new Secret('SWMKEY-1'));
+    expect(only('POST /swarm/unlock').body).toEqual({ UnlockKey: 'SWMKEY-1' });
+    const tokens = await engine().joinTokens();
+    expect([tokens.manager.reveal(), tokens.worker.reveal()]).toEqual(['SWMTKN-m', 'SWMTKN-w']);
+    expect(JSON.stringify(tokens)).not.toContain('SWMTKN');
+    expect(await engine().swarmId()).toBe('swarm-1');
+    expect((await engine().unlockKey())?.reveal()).toBe('SWMKEY-1');
+    reply('GET /swarm/unlockkey', { UnlockKey: '' });
+    expect(await engine().unlockKey()).toBeUndefined();
+  });
+
+  it('lists nodes with their version and full spec, and updates one by sending the whole spec back with that version', async () => {
+    const spec = { Name: 'n', Role: 'worker', Availability: 'active', Labels: { keep: 'me' } };
+    reply('GET /nodes', [
+      {
+        ID: 'node-2',
+        Version: { Index: 42 },
+        Spec: spec,
+        Description: { Hostname: 'ip-10-0-0-12' },
+        Status: { State: 'ready', Addr: '10.0.0.12' },
+      },
+    ]);
+    reply('POST /nodes/node-2/update', null);
+    const [node] = await engine().nodes();
+    expect(node).toEqual({
+      id: 'node-2',
+      version: 42,
+      hostname: 'ip-10-0-0-12',
+      role: 'worker',
+      availability: 'active',
+      state: 'ready',
+      addr: '10.0.0.12',
+      labels: { keep: 'me' },
+      manager: undefined,
+      spec,
+    });
+    await engine().updateNode(node as SwarmNode, { availability: 'drain' });
+    const update = only('POST /nodes/node-2/update');
+    expect(update.query.get('version')).toBe('42');
+    expect(update.body).toEqual({ Name: 'n', Role: 'worker', Availability: 'drain', Labels: { keep: 'me' } });
+  });
+
+  it('maps a manager node status, and tasks with filters', async () => {
+    reply('GET /nodes', [{ ID: 'node-1', Spec: { Role: 'manager' }, ManagerStatus: { Leader: true, Reachability: 'reachable', Addr: '10.0.0.11:2377' } }]);
+    reply('GET /tasks', [{ ID: 't1', ServiceID: 's1', NodeID: 'node-1', DesiredState: 'running', Status: { State: 'running' } }]);
+    const [node] = await engine().nodes();
+    expect(node?.manager).toEqual({ leader: true, reachability: 'reachable', addr: '10.0.0.11:2377' });
+    expect(await engine().tasks({ nodeId: 'node-1', desiredState: 'running' })).toEqual([
+      { id: 't1', serviceId: 's1', nodeId: 'node-1', desiredState: 'running', state: 'running' },
+    ]);
+    expect(JSON.parse(only('GET /tasks').query.get('filters') ?? '{}')).toEqual({ node: ['node-1'], 'desired-state': ['running'] });
+  });
+
+  it('gives the engine\'s own message for a refused request, as a plain error (not a missing engine)', async () => {
+    reply('POST /swarm/join', { message: 'rpc error: code = InvalidArgument desc = A valid join token is necessary to join this cluster' }, 500);
+    const error = await engine()
+      .join(['10.0.0.12:2377'], new Secret('SWMTKN-old'), '10.0.0.14')
+      .then(() => undefined, (e: unknown) => e);
+    expect(error).not.toBeInstanceOf(DependencyUnavailableError);
+    expect((error as { json?: { message?: string } }).json?.message).toMatch(/valid join token/);
+  });
+
+  it('an engine that is not running is a missing dependency (exit 69) that says how to fix it', async () => {
+    const down = new DockerEngine(new Dockerode({ socketPath: join(dir, 'absent.sock') }));
+    const error = await down.info().then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(DependencyUnavailableError);
+    expect((error as DependencyUnavailableError).exitCode).toBe(69);
+    expect((error as DependencyUnavailableError).message).toMatch(/Docker engine unreachable \(GET \/info\)/);
+    expect((error as DependencyUnavailableError).action).toMatch(/start the Docker engine/);
+  });
+});
