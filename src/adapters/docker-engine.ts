@@ -1,14 +1,14 @@
 import Dockerode from 'dockerode';
 import { DependencyUnavailableError } from '../errors/dependency-unavailable-error.js';
 import { Secret } from '../log/secret.js';
-import type { Engine, EngineInfo, SwarmNode, SwarmTask } from '../ports/engine.js';
+import type { Engine, EngineInfo, SwarmNode } from '../ports/engine.js';
 
 const LISTEN_ADDR = '0.0.0.0:2377';
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EACCES']);
 const ENGINE_ACTION = 'start the Docker engine (`systemctl start docker`); DOCKER_HOST overrides its socket';
 
 /** The engine's own error text (docker-modem puts the JSON body's message in `json`). */
-export function engineMessage(error: unknown): string {
+function engineMessage(error: unknown): string {
   const json = (error as { json?: { message?: string } | string }).json;
   if (json && typeof json === 'object' && json.message) return json.message;
   return error instanceof Error ? error.message : String(error);
@@ -53,7 +53,11 @@ export class DockerEngine implements Engine {
     this.#docker = docker;
   }
 
-  /** Engine calls; a refused socket is a missing dependency (exit 69), not a swarm problem. */
+  /**
+   * Engine calls. A refused socket is a missing dependency (exit 69), not a swarm problem. A refused
+   * request keeps its error, with the engine's own words as the message, so that callers (join
+   * retries, status's no-leader check) never depend on docker-modem's error shape.
+   */
   async #call<T>(what: string, send: () => Promise<T>): Promise<T> {
     try {
       return await send();
@@ -61,6 +65,7 @@ export class DockerEngine implements Engine {
       if (unreachable(error)) {
         throw new DependencyUnavailableError('Docker engine', `Docker engine unreachable (${what}): ${engineMessage(error)}`, ENGINE_ACTION, { cause: error });
       }
+      if (error instanceof Error) error.message = engineMessage(error);
       throw error;
     }
   }
@@ -142,20 +147,6 @@ export class DockerEngine implements Engine {
 
   async removeNode(nodeId: string, force: boolean): Promise<void> {
     await this.#call('DELETE /nodes', () => this.#docker.getNode(nodeId).remove({ force }));
-  }
-
-  async tasks(filter: { nodeId?: string; desiredState?: string }): Promise<SwarmTask[]> {
-    const filters: Record<string, string[]> = {};
-    if (filter.nodeId) filters.node = [filter.nodeId];
-    if (filter.desiredState) filters['desired-state'] = [filter.desiredState];
-    const raw = (await this.#call('GET /tasks', () => this.#docker.listTasks({ filters }))) as {
-      ID: string;
-      ServiceID: string;
-      NodeID?: string;
-      DesiredState?: string;
-      Status?: { State?: string };
-    }[];
-    return raw.map((t) => ({ id: t.ID, serviceId: t.ServiceID, nodeId: t.NodeID, desiredState: t.DesiredState ?? '', state: t.Status?.State ?? '' }));
   }
 
   async localTaskCount(): Promise<number> {

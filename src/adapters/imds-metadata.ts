@@ -14,11 +14,11 @@ function status(error: unknown): number | undefined {
 export class ImdsMetadata implements InstanceMetadata {
   readonly #service: MetadataService;
 
-  constructor(options: { timeoutMs?: number; retries?: number } = {}) {
+  constructor() {
     this.#service = new MetadataService({
       ec2MetadataV1Disabled: true,
-      httpOptions: { timeout: options.timeoutMs ?? 2_000 },
-      retries: options.retries ?? 3,
+      httpOptions: { timeout: 2_000 },
+      retries: 3,
       backoff: (failures) => 0.5 * 2 ** failures,
     });
   }

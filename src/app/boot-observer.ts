@@ -100,6 +100,7 @@ export class BootObserver {
       },
       pendingForMs: this.#pendingSince === undefined ? 0 : now - this.#pendingSince,
       clusterSwarmId: record?.swarmId,
+      clusterCreatedBy: record?.createdBy,
       managerPeers,
       joinFailures: this.#joinFailures,
     };

@@ -1,23 +1,22 @@
-import pRetry from 'p-retry';
-import { engineMessage } from '../adapters/docker-engine.js';
 import type { Config } from '../config/config.js';
 import { formatDuration } from '../config/duration.js';
 import type { BootFacts } from '../core/boot-facts.js';
 import type { BootStep } from '../core/boot-step.js';
-import { noJoinReason } from '../core/boot-plan.js';
 import { DependencyUnavailableError } from '../errors/dependency-unavailable-error.js';
 import { GaveUpError } from '../errors/gave-up-error.js';
 import { JoinRejectedError } from '../errors/join-rejected-error.js';
 import { SwarmnodeError } from '../errors/swarmnode-error.js';
 import type { Logger } from '../log/logger.js';
+import type { Clock } from '../ports/clock.js';
 import type { Fleet } from '../ports/fleet.js';
 import type { InstanceIdentity } from '../ports/instance-metadata.js';
 import type { SecretStore } from '../ports/secret-store.js';
-import { BootObserver } from './boot-observer.js';
-import { resolveRole } from './boot-role.js';
+import type { BootObserver } from './boot-observer.js';
+import { startBoot } from './boot-start.js';
 import type { Services } from './compose.js';
+import { retryUntil } from './retry-until.js';
 
-/** Not done yet: p-retry waits (backoff with jitter) and observes again, until the join deadline. */
+/** Not done yet: boot waits (backoff with jitter) and observes again, until the join deadline. */
 class NotYet extends Error {
   constructor(
     readonly reason: string,
@@ -31,6 +30,8 @@ class NotYet extends Error {
 const MAX_STEPS_PER_ROUND = 6;
 /** An engine that is not up yet gets this long (at most the join timeout) before exit 69. */
 const ENGINE_WAIT_MS = 60_000;
+/** Completing the launching hook gets a fresh budget of its own once the node is healthy. */
+const COMPLETE_LAUNCH_BUDGET_MS = 30_000;
 const REJECTED = /join token|invalid token|token.*(rotated|expired)/i;
 
 interface BootContext {
@@ -46,18 +47,13 @@ interface BootContext {
  * leave with theirs.
  */
 export async function boot({ config, services, log, signal }: BootContext): Promise<number> {
-  const identity = await services.metadata.identity();
-  const target = await services.metadata.targetLifecycleState();
-  const noJoin = noJoinReason(target);
-  if (noJoin) {
-    log.info({ identity, targetLifecycleState: target, decision: 'exit-no-join' }, noJoin);
+  const start = await startBoot(config, services);
+  if (start.kind === 'no-join') {
+    log.info({ identity: start.identity, targetLifecycleState: start.target, decision: 'exit-no-join' }, start.reason);
     return 0;
   }
-  const { fleet, secrets } = services.cloud(identity);
-  const own = await fleet.ownGroup(identity.instanceId);
-  const role = resolveRole(config, own);
+  const { identity, target, own, role, fleet, secrets, observer } = start;
   log.info({ identity, ownGroup: own, role, targetLifecycleState: target, joinTimeout: formatDuration(config.joinTimeoutMs) }, 'boot starting');
-  const observer = new BootObserver({ ...services, fleet, secrets }, identity, role, config.cluster, target);
   const started = services.clock.now();
   let lastLogged = '';
 
@@ -123,7 +119,7 @@ export async function boot({ config, services, log, signal }: BootContext): Prom
       log.info({ action: 'join', remoteAddrs: step.remoteAddrs, advertiseAddr: step.advertiseAddr }, 'joined the swarm');
     } catch (error) {
       if (error instanceof SwarmnodeError) throw error;
-      const message = engineMessage(error);
+      const message = error instanceof Error ? error.message : String(error);
       observer.joinFailed();
       log.warn({ action: 'join', remoteAddrs: step.remoteAddrs, error: message }, 'join failed; retrying');
       throw new NotYet(`join through ${step.remoteAddrs.join(', ')} failed: ${message}`, REJECTED.test(message));
@@ -142,35 +138,34 @@ export async function boot({ config, services, log, signal }: BootContext): Prom
 
   let nodeId: string;
   try {
-    nodeId = await pRetry(round, {
-      retries: Number.POSITIVE_INFINITY,
-      maxRetryTime: config.joinTimeoutMs,
-      minTimeout: 1_000,
-      maxTimeout: 5_000,
+    nodeId = await retryUntil(round, {
+      clock: services.clock,
+      deadline: started + config.joinTimeoutMs,
+      minDelayMs: 1_000,
+      maxDelayMs: 5_000,
       factor: 1.5,
-      randomize: true,
       signal,
-      shouldRetry: ({ error }) => {
+      shouldRetry: (error) => {
         if (error instanceof DependencyUnavailableError) return services.clock.now() - started < Math.min(ENGINE_WAIT_MS, config.joinTimeoutMs);
         return !(error instanceof SwarmnodeError);
       },
-      onFailedAttempt: ({ error }) => {
-        if (!(error instanceof NotYet)) log.warn({ error: error.name, message: error.message }, 'attempt failed; retrying');
+      onFailedAttempt: (error) => {
+        if (!(error instanceof NotYet)) log.warn({ error: (error as Error).name, message: (error as Error).message }, 'attempt failed; retrying');
       },
     });
   } catch (error) {
-    if (signal.aborted || (error instanceof SwarmnodeError && !(error instanceof GaveUpError))) throw error;
+    if (signal.aborted || error instanceof SwarmnodeError) throw error;
     throw await giveUp(error, { config, fleet, log, instanceId: identity.instanceId, role });
   }
   if (nodeId === '') return 0;
-  await completeLaunch(fleet, identity.instanceId, log);
+  await completeLaunch(fleet, services.clock, identity.instanceId, log);
   log.info({ nodeId, role, seconds: Math.round((services.clock.now() - started) / 1000) }, `boot done: ${role} ${nodeId} is a healthy member`);
   return 0;
 }
 
 /** The instance goes InService only now that it is a healthy member. */
-async function completeLaunch(fleet: Fleet, instanceId: string, log: Logger): Promise<void> {
-  await pRetry(
+async function completeLaunch(fleet: Fleet, clock: Clock, instanceId: string, log: Logger): Promise<void> {
+  await retryUntil(
     async () => {
       const own = await fleet.ownGroup(instanceId);
       if (!own?.lifecycleState.startsWith('Pending')) {
@@ -185,7 +180,15 @@ async function completeLaunch(fleet: Fleet, instanceId: string, log: Logger): Pr
       await fleet.completeLifecycleAction(hook, instanceId, 'CONTINUE');
       log.info({ action: 'complete-lifecycle-action', hook: hook.name, asg: own.asgName, result: 'CONTINUE' }, 'completed the launching lifecycle action');
     },
-    { retries: 5, minTimeout: 500, randomize: true, shouldRetry: ({ error }) => !(error instanceof SwarmnodeError) },
+    {
+      clock,
+      deadline: clock.now() + COMPLETE_LAUNCH_BUDGET_MS,
+      minDelayMs: 500,
+      maxDelayMs: 8_000,
+      factor: 2,
+      shouldRetry: (error) => !(error instanceof SwarmnodeError),
+      onFailedAttempt: (error) => log.warn({ err: error }, 'completing the launching lifecycle action failed'),
+    },
   );
 }
 
@@ -198,13 +201,11 @@ async function giveUp(
   const gaveUp =
     error instanceof NotYet && error.rejectedToken
       ? new JoinRejectedError(role, `${config.ssmPrefix}/${role}-token`, { cause: error })
-      : error instanceof GaveUpError
-        ? error
-        : new GaveUpError(
-            `gave up after ${after}: ${error instanceof Error ? error.message : String(error)}`,
-            `check the manager instances and the parameters under ${config.ssmPrefix}; raise SWARMNODE_JOIN_TIMEOUT if the cluster is slow to form`,
-            { cause: error },
-          );
+      : new GaveUpError(
+          `gave up after ${after}: ${error instanceof Error ? error.message : String(error)}`,
+          `check the manager instances and the parameters under ${config.ssmPrefix}; raise SWARMNODE_JOIN_TIMEOUT if the cluster is slow to form`,
+          { cause: error },
+        );
   if (config.reportUnhealthy) {
     try {
       await fleet.setUnhealthy(instanceId);

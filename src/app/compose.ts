@@ -36,14 +36,14 @@ export interface Services {
  * AWS_ENDPOINT_URL(_<SERVICE>) is read by the SDK clients themselves,
  * AWS_EC2_METADATA_SERVICE_ENDPOINT by the IMDS client, DOCKER_HOST by dockerode.
  */
-export function compose(config: Config, env: Readonly<Record<string, string | undefined>> = process.env): Services {
+export function compose(config: Config): Services {
   return {
     metadata: new ImdsMetadata(),
     engine: new DockerEngine(),
     clock: systemClock,
     probe: tcpPortProbe,
     cloud(identity) {
-      const region = env.AWS_REGION || identity.region;
+      const region = process.env.AWS_REGION || identity.region;
       return {
         fleet: new AwsFleet(new AutoScalingClient({ region }), new EC2Client({ region })),
         secrets: new SsmKmsSecretStore(new SSMClient({ region }), new KMSClient({ region }), config),

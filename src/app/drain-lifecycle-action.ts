@@ -1,6 +1,7 @@
 import type { Logger } from '../log/logger.js';
 import type { Clock } from '../ports/clock.js';
 import type { Fleet, LifecycleHook } from '../ports/fleet.js';
+import { retryUntil } from './retry-until.js';
 import { pause } from './watch-pause.js';
 
 /** Heartbeats go out at this fraction of HeartbeatTimeout, so one lost beat never lets the hook expire. */
@@ -53,22 +54,33 @@ export class LifecycleAction {
 
   /** CONTINUE, retried on a fresh deadline; false when it could not be completed in the budget. */
   async complete(): Promise<boolean> {
-    const deadline = this.clock.now() + COMPLETE_BUDGET_MS;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.fleet.completeLifecycleAction(this.hook, this.instanceId, 'CONTINUE');
-        this.log.info({ hook: this.hook.name, asg: this.hook.asgName, attempt }, 'lifecycle action completed: CONTINUE');
-        return true;
-      } catch (error) {
-        if (isNoActiveAction(error)) {
-          this.log.info({ hook: this.hook.name, err: error }, 'no lifecycle action pending any more (completed before, or timed out)');
-          return true;
-        }
-        const retry = this.clock.now() + COMPLETE_RETRY_MS < deadline;
-        this.log.warn({ hook: this.hook.name, err: error, attempt, retry }, 'completing the lifecycle action failed');
-        if (!retry) return false;
-        await pause(this.clock, COMPLETE_RETRY_MS);
-      }
+    const context = { hook: this.hook.name, asg: this.hook.asgName };
+    let attempt = 0;
+    try {
+      await retryUntil(
+        async () => {
+          attempt++;
+          try {
+            await this.fleet.completeLifecycleAction(this.hook, this.instanceId, 'CONTINUE');
+            this.log.info({ ...context, attempt }, 'lifecycle action completed: CONTINUE');
+          } catch (error) {
+            if (!isNoActiveAction(error)) throw error;
+            this.log.info({ ...context, err: error }, 'no lifecycle action pending any more (completed before, or timed out)');
+          }
+        },
+        {
+          clock: this.clock,
+          deadline: this.clock.now() + COMPLETE_BUDGET_MS,
+          minDelayMs: COMPLETE_RETRY_MS,
+          maxDelayMs: COMPLETE_RETRY_MS,
+          factor: 1,
+          shouldRetry: () => true,
+          onFailedAttempt: (error) => this.log.warn({ ...context, err: error, attempt }, 'completing the lifecycle action failed'),
+        },
+      );
+      return true;
+    } catch {
+      return false;
     }
   }
 }

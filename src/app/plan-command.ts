@@ -1,7 +1,5 @@
 import type { CommandContext } from '../cli/command.js';
-import { noJoinReason } from '../core/boot-plan.js';
-import { BootObserver } from './boot-observer.js';
-import { resolveRole } from './boot-role.js';
+import { startBoot } from './boot-start.js';
 import { compose } from './compose.js';
 
 /**
@@ -9,19 +7,13 @@ import { compose } from './compose.js';
  * (only reads: IMDS, Describe*, GetParameter, Decrypt, the engine, TCP probes).
  */
 export async function run({ config, options, log, out }: CommandContext): Promise<number> {
-  const services = compose(config);
-  const identity = await services.metadata.identity();
-  const target = await services.metadata.targetLifecycleState();
-  const noJoin = noJoinReason(target);
+  const start = await startBoot(config, compose(config));
   let report: Record<string, unknown>;
-  if (noJoin) {
-    report = { facts: { identity, targetLifecycleState: target }, decision: { kind: 'exit-no-join', reason: noJoin } };
+  if (start.kind === 'no-join') {
+    report = { facts: { identity: start.identity, targetLifecycleState: start.target }, decision: { kind: 'exit-no-join', reason: start.reason } };
   } else {
-    const { fleet, secrets } = services.cloud(identity);
-    const own = await fleet.ownGroup(identity.instanceId);
-    const role = resolveRole(config, own);
-    const { facts, step } = await new BootObserver({ ...services, fleet, secrets }, identity, role, config.cluster, target).observe();
-    report = { facts: { ...facts, ownGroup: own }, decision: step };
+    const { facts, step } = await start.observer.observe();
+    report = { facts: { ...facts, ownGroup: start.own }, decision: step };
   }
   log.info(report, 'plan');
   out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatPlan(report));

@@ -2,21 +2,31 @@ import { ROLES, type Role } from '../config/config.js';
 import { SecretUnreadableError } from '../errors/secret-unreadable-error.js';
 import type { Logger } from '../log/logger.js';
 import type { Secret } from '../log/secret.js';
+import type { Clock } from '../ports/clock.js';
 import type { Engine } from '../ports/engine.js';
 import type { SecretStore } from '../ports/secret-store.js';
 
 /**
+ * How long a parameter known to hold the swarm's token is trusted without reading it again. Beyond
+ * it, a parameter deleted or corrupted behind the leader's back (the documented fix for an
+ * unreadable token is to delete it) is re-published; within it, SSM and KMS are spared.
+ */
+export const TOKEN_RECHECK_MS = 60_000;
+
+/**
  * Keeps the SSM token parameters equal to the swarm's join tokens. The parameter is read (and
- * decrypted) only when the swarm's token differs from the last one known to be stored, so a steady
- * cluster costs one engine call per round, and a `join-token --rotate` is seen on the next round.
+ * decrypted) when the swarm's token differs from the last one known to be stored, or when that
+ * knowledge is older than TOKEN_RECHECK_MS: a steady cluster costs one engine call per round, and a
+ * `join-token --rotate` is seen on the next round.
  */
 export class TokenSync {
-  readonly #stored = new Map<Role, Secret>();
+  readonly #stored = new Map<Role, { token: Secret; checkedAt: number }>();
   #current: { manager: Secret; worker: Secret } | undefined;
 
   constructor(
     private readonly engine: Engine,
     private readonly secrets: SecretStore,
+    private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
 
@@ -26,9 +36,10 @@ export class TokenSync {
     this.#current = current;
     const drift: Role[] = [];
     for (const role of ROLES) {
-      if (this.#stored.get(role)?.equals(current[role])) continue;
+      const known = this.#stored.get(role);
+      if (known?.token.equals(current[role]) && this.clock.now() - known.checkedAt < TOKEN_RECHECK_MS) continue;
       const stored = await this.readStored(role);
-      if (stored?.equals(current[role])) this.#stored.set(role, current[role]);
+      if (stored?.equals(current[role])) this.#stored.set(role, { token: current[role], checkedAt: this.clock.now() });
       else drift.push(role);
     }
     return drift;
@@ -38,7 +49,7 @@ export class TokenSync {
     const token = this.#current?.[role];
     if (token === undefined) return;
     await this.secrets.writeToken(role, token);
-    this.#stored.set(role, token);
+    this.#stored.set(role, { token, checkedAt: this.clock.now() });
     this.log.info({ role }, 'published the swarm\'s current join token to SSM');
   }
 

@@ -12,8 +12,7 @@ async function nodesOrLostQuorum(engine: Engine): Promise<SwarmNode[] | undefine
   try {
     return await engine.nodes();
   } catch (error) {
-    const text = `${error instanceof Error ? error.message : String(error)} ${JSON.stringify((error as { json?: unknown }).json ?? '')}`;
-    if (NO_LEADER.test(text)) return undefined;
+    if (NO_LEADER.test(error instanceof Error ? error.message : String(error))) return undefined;
     throw error;
   }
 }

@@ -20,7 +20,7 @@ export async function run(context: CommandContext): Promise<number> {
   log.info({ instanceId: identity.instanceId, pollIntervalMs: config.pollIntervalMs, drainTimeoutMs: config.drainTimeoutMs, reapAfterMs: config.reapAfterMs }, 'watch started');
 
   const drainDeps = { engine, fleet, clock, log, instanceId: identity.instanceId, drainTimeoutMs: config.drainTimeoutMs, pollIntervalMs: config.pollIntervalMs };
-  const reconciler = new Reconciler({ engine, fleet, tokens: new TokenSync(engine, secrets, log), clock, log, cluster: config.cluster, reapAfterMs: config.reapAfterMs });
+  const reconciler = new Reconciler({ engine, fleet, tokens: new TokenSync(engine, secrets, clock, log), clock, log, cluster: config.cluster, reapAfterMs: config.reapAfterMs });
   await Promise.all([
     watchLifecycle({ metadata: services.metadata, clock, log, pollIntervalMs: config.pollIntervalMs, drain: (trigger, stop) => runDrain(drainDeps, trigger, stop) }, signal),
     reconcileUntil(reconciler, clock, log, config.pollIntervalMs, signal),

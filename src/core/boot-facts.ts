@@ -32,6 +32,8 @@ export interface BootFacts {
   pendingForMs: number;
   /** swarmId of the `cluster` parameter; undefined when not published. */
   clusterSwarmId: string | undefined;
+  /** Instance that initialised the swarm of the `cluster` parameter (its `createdBy`). */
+  clusterCreatedBy: string | undefined;
   /** Private IPs of the other running instances of the cluster's manager ASGs. */
   managerPeers: string[];
   /** The join token of this instance's role exists in SSM (and decrypts). */

@@ -49,6 +49,15 @@ function leaveOnceReachable(facts: BootFacts, why: string): BootStep {
 function election(facts: BootFacts, locks: LockLink[]): BootStep {
   const last = locks.at(-1);
   if (!last) return need('locks', 'no manager answers: the init lock decides who initialises');
+  // The `cluster` record outlives tokens and locks: a swarm was made before. Only the record of a
+  // holder that vanished before publishing (its swarm died with it) lets the election go on; any
+  // other means init happened, even if no manager answers here (2377 blocked, tokens deleted).
+  const creator = facts.clusterCreatedBy;
+  if (creator !== undefined && !locks.some((l) => l.holderGone && l.holder === creator)) {
+    return wait(
+      `no token and no manager answers on ${SWARM_PORT}, but the cluster record says ${creator} initialised swarm ${facts.clusterSwarmId ?? '?'}: never init twice; waiting for its token (to start over, delete the cluster record, the init locks and both tokens)`,
+    );
+  }
   if (last.holder === undefined) {
     return { kind: 'take-lock', lock: last.name, reason: `no token and no manager answers on ${SWARM_PORT}: try to take ${last.name} (Overwrite=false)` };
   }

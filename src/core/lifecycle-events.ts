@@ -15,7 +15,7 @@ export type LifecycleEvent =
 /** Both the plain and the warm-pool terminations come with a terminating hook to answer. */
 const TERMINATING_TARGETS = new Set(['Terminated', 'Warmed:Terminated']);
 
-export function isTerminatingTarget(target: string | undefined): boolean {
+function isTerminatingTarget(target: string | undefined): boolean {
   return target !== undefined && TERMINATING_TARGETS.has(target);
 }
 

@@ -17,7 +17,7 @@ export interface NodeMatch {
 }
 
 /** The node's own address: managers may report 0.0.0.0 as node address, never as raft address. */
-export function nodeAddress(node: SwarmNode): string | undefined {
+function nodeAddress(node: SwarmNode): string | undefined {
   if (node.addr !== '' && node.addr !== '0.0.0.0') return node.addr;
   const raftAddr = node.manager?.addr;
   return raftAddr === undefined || raftAddr === '' ? undefined : raftAddr.replace(/:\d+$/, '');

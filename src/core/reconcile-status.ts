@@ -30,7 +30,7 @@ export interface StatusFacts {
   selfAddress: string;
 }
 
-export const QUORUM_LOST_ADVICE = (address: string): string =>
+const QUORUM_LOST_ADVICE = (address: string): string =>
   `quorum is lost: on one surviving manager run \`docker swarm init --force-new-cluster --advertise-addr ${address}\`, ` +
   'then scale the manager ASG back up; `swarmnode watch` demotes and removes the dead managers';
 

@@ -15,7 +15,7 @@ const BAD_CIPHERTEXT = new Set(['InvalidCiphertextException', 'IncorrectKeyExcep
 const BAD_KEY = new Set(['NotFoundException', 'KMSInvalidStateException', 'DisabledException', 'InvalidKeyUsageException']);
 
 const REPUBLISH =
-  'on the leader manager, delete the parameter and `swarmnode watch` re-publishes the swarm\'s current token within one poll interval ' +
+  'on the leader manager, delete the parameter and `swarmnode watch` re-publishes the swarm\'s current token within about a minute ' +
   '(or re-encrypt it with the EncryptionContext {"swarmnode:cluster": <cluster>, "swarmnode:role": <role>})';
 
 /**

@@ -27,14 +27,6 @@ export interface SwarmNode {
   spec: Record<string, unknown>;
 }
 
-export interface SwarmTask {
-  id: string;
-  serviceId: string;
-  nodeId: string | undefined;
-  desiredState: string;
-  state: string;
-}
-
 export interface Engine {
   info(): Promise<EngineInfo>;
   /** Returns the new node id. */
@@ -50,7 +42,6 @@ export interface Engine {
   /** Sends the node's full spec back with its version, changed by `change`. */
   updateNode(node: SwarmNode, change: { role?: 'manager' | 'worker'; availability?: 'active' | 'pause' | 'drain'; labels?: Record<string, string> }): Promise<void>;
   removeNode(nodeId: string, force: boolean): Promise<void>;
-  tasks(filter: { nodeId?: string; desiredState?: string }): Promise<SwarmTask[]>;
   /**
    * Swarm task containers running on this engine. Works on a worker, which cannot list tasks: it is
    * how a draining worker sees its tasks leave.

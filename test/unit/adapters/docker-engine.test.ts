@@ -167,15 +167,13 @@ describe('DockerEngine', () => {
     expect(update.body).toEqual({ Name: 'n', Role: 'worker', Availability: 'drain', Labels: { keep: 'me' } });
   });
 
-  it('maps a manager node status, and tasks with filters', async () => {
+  it('maps a manager node status, and counts only swarm task containers as local tasks', async () => {
     reply('GET /nodes', [{ ID: 'node-1', Spec: { Role: 'manager' }, ManagerStatus: { Leader: true, Reachability: 'reachable', Addr: '10.0.0.11:2377' } }]);
-    reply('GET /tasks', [{ ID: 't1', ServiceID: 's1', NodeID: 'node-1', DesiredState: 'running', Status: { State: 'running' } }]);
+    reply('GET /containers/json', [{ Id: 'c1' }, { Id: 'c2' }]);
     const [node] = await engine().nodes();
     expect(node?.manager).toEqual({ leader: true, reachability: 'reachable', addr: '10.0.0.11:2377' });
-    expect(await engine().tasks({ nodeId: 'node-1', desiredState: 'running' })).toEqual([
-      { id: 't1', serviceId: 's1', nodeId: 'node-1', desiredState: 'running', state: 'running' },
-    ]);
-    expect(JSON.parse(only('GET /tasks').query.get('filters') ?? '{}')).toEqual({ node: ['node-1'], 'desired-state': ['running'] });
+    expect(await engine().localTaskCount()).toBe(2);
+    expect(JSON.parse(only('GET /containers/json').query.get('filters') ?? '{}')).toEqual({ label: ['com.docker.swarm.task.id'] });
   });
 
   it('gives the engine\'s own message for a refused request, as a plain error (not a missing engine)', async () => {
@@ -185,6 +183,7 @@ describe('DockerEngine', () => {
       .then(() => undefined, (e: unknown) => e);
     expect(error).not.toBeInstanceOf(DependencyUnavailableError);
     expect((error as { json?: { message?: string } }).json?.message).toMatch(/valid join token/);
+    expect((error as Error).message).toBe('rpc error: code = InvalidArgument desc = A valid join token is necessary to join this cluster');
   });
 
   it('an engine that is not running is a missing dependency (exit 69) that says how to fix it', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TokenSync } from '../../../src/app/reconcile-tokens.js';
+import { TOKEN_RECHECK_MS, TokenSync } from '../../../src/app/reconcile-tokens.js';
 import { Reconciler } from '../../../src/app/reconciler.js';
 import { instance, labelsOf, node } from '../core/watch-fixtures.js';
 import { FakeClock, FakeEngine, FakeFleet, FakeSecrets, silentLog } from './watch-fakes.js';
@@ -21,7 +21,7 @@ function setup(): { clock: FakeClock; engine: FakeEngine; fleet: FakeFleet; secr
     node('w1', { addr: '10.0.1.1', labels: labelsOf(worker) }),
   ];
   fleet.viewResult = { groups: [], instances: [...managers, worker] };
-  const tokens = new TokenSync(engine.asEngine(), secrets.asStore(), silentLog);
+  const tokens = new TokenSync(engine.asEngine(), secrets.asStore(), clock, silentLog);
   const reconciler = new Reconciler({ engine: engine.asEngine(), fleet: fleet.asFleet(), tokens, clock, log: silentLog, cluster: 'lab', reapAfterMs: REAP_AFTER });
   return { clock, engine, fleet, secrets, reconciler };
 }
@@ -80,6 +80,18 @@ describe('Reconciler', () => {
     await reconciler.round();
     expect(secrets.writes).toEqual(['worker']);
     expect(secrets.stored.get('worker')).toBe('SWMTKN-w-2');
+  });
+
+  it('re-publishes a parameter deleted behind a running leader, within TOKEN_RECHECK_MS', async () => {
+    const { clock, secrets, reconciler } = setup();
+    await reconciler.round();
+    secrets.stored.delete('worker');
+    await reconciler.round();
+    expect(secrets.writes).toEqual([]);
+    clock.time += TOKEN_RECHECK_MS;
+    await reconciler.round();
+    expect(secrets.writes).toEqual(['worker']);
+    expect(secrets.stored.get('worker')).toBe('SWMTKN-w-1');
   });
 
   it('publishes a missing token parameter', async () => {

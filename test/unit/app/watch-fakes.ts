@@ -2,8 +2,9 @@ import { pino } from 'pino';
 import { Secret } from '../../../src/log/secret.js';
 import type { Clock } from '../../../src/ports/clock.js';
 import type { Engine, EngineInfo, SwarmNode } from '../../../src/ports/engine.js';
-import type { Fleet, FleetView, LifecycleHook } from '../../../src/ports/fleet.js';
-import type { SecretStore } from '../../../src/ports/secret-store.js';
+import type { Fleet, FleetView, LifecycleHook, LifecycleTransition, OwnGroup } from '../../../src/ports/fleet.js';
+import type { ClusterRecord, SecretStore } from '../../../src/ports/secret-store.js';
+import { node } from '../core/watch-fixtures.js';
 
 export const silentLog = pino({ level: 'silent' });
 
@@ -21,12 +22,19 @@ export class FakeClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
-      const timer = { at: this.time + ms, wake: resolve };
-      this.timers.push(timer);
-      signal?.addEventListener('abort', () => {
+      const onAbort = (): void => {
         this.timers = this.timers.filter((t) => t !== timer);
-        reject(signal.reason);
-      }, { once: true });
+        reject(signal?.reason);
+      };
+      const timer = {
+        at: this.time + ms,
+        wake: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      this.timers.push(timer);
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.tick();
     });
   }
@@ -45,7 +53,7 @@ export class FakeClock implements Clock {
   }
 }
 
-type EngineCall = { op: string; nodeId?: string; change?: unknown; force?: boolean };
+type EngineCall = { op: string; nodeId?: string; change?: unknown; force?: boolean; remoteAddrs?: string[] };
 
 /** One engine: its /info, the swarm's node list as a manager sees it, and local task containers. */
 export class FakeEngine implements Partial<Engine> {
@@ -53,6 +61,8 @@ export class FakeEngine implements Partial<Engine> {
   nodeList: SwarmNode[] = [];
   localTasks = 0;
   tokens = { manager: 'SWMTKN-m-1', worker: 'SWMTKN-w-1' };
+  /** Thrown by every join while set: the engine refusing it (rotated token, manager not answering). */
+  joinError: Error | undefined;
   calls: EngineCall[] = [];
   /** Run after each call, to script how the world reacts (tasks leaving, a leader demoting). */
   onCall: (op: string) => void = () => {};
@@ -91,6 +101,25 @@ export class FakeEngine implements Partial<Engine> {
   async joinTokens(): Promise<{ manager: Secret; worker: Secret }> {
     return { manager: new Secret(this.tokens.manager), worker: new Secret(this.tokens.worker) };
   }
+  /** A new swarm of one: this engine, Ready and leader. */
+  async init(advertiseAddr: string): Promise<string> {
+    this.info_ = { ...this.info_, localNodeState: 'active', nodeId: 'self', clusterId: 'swarm-new', controlAvailable: true, remoteManagers: [{ nodeId: 'self', addr: `${advertiseAddr}:2377` }] };
+    this.nodeList = [node('self', { role: 'manager', leader: true })];
+    this.record({ op: 'init' });
+    return 'self';
+  }
+  /** Joins as a worker (active, talking to the managers given) unless joinError is set. */
+  async join(remoteAddrs: string[]): Promise<void> {
+    this.record({ op: 'join', remoteAddrs });
+    if (this.joinError) throw this.joinError;
+    this.info_ = { ...this.info_, localNodeState: 'active', nodeId: 'self', clusterId: undefined, controlAvailable: false, remoteManagers: remoteAddrs.map((addr, i) => ({ nodeId: `m${i}`, addr })) };
+  }
+  async swarmId(): Promise<string> {
+    return this.info_.clusterId ?? '';
+  }
+  async unlockKey(): Promise<Secret | undefined> {
+    return undefined;
+  }
   asEngine(): Engine {
     return this as unknown as Engine;
   }
@@ -99,27 +128,36 @@ export class FakeEngine implements Partial<Engine> {
 export const HOOK: LifecycleHook = { name: 'lab-terminating', asgName: 'lab-workers', transition: 'terminating', heartbeatTimeoutMs: 30_000, defaultResult: 'ABANDON' };
 
 export class FakeFleet implements Partial<Fleet> {
+  /** The terminating hook. */
   hook_: LifecycleHook | undefined = HOOK;
+  launchHook: LifecycleHook | undefined;
+  own: OwnGroup | undefined = { asgName: HOOK.asgName, lifecycleState: 'Terminating:Wait', role: 'worker' };
   viewResult: FleetView = { groups: [], instances: [] };
   ec2: Map<string, string> = new Map();
   heartbeats: number[] = [];
   completions: string[] = [];
+  completedHooks: string[] = [];
   /** Failures to throw from the next completeLifecycleAction calls. */
   completeFailures: Error[] = [];
+  unhealthy: string[] = [];
   constructor(private readonly clock: Clock) {}
-  async ownGroup(): Promise<{ asgName: string; lifecycleState: string; role: 'worker' }> {
-    return { asgName: HOOK.asgName, lifecycleState: 'Terminating:Wait', role: 'worker' };
+  async ownGroup(): Promise<OwnGroup | undefined> {
+    return this.own;
   }
-  async hook(): Promise<LifecycleHook | undefined> {
-    return this.hook_;
+  async hook(_asgName: string, transition: LifecycleTransition): Promise<LifecycleHook | undefined> {
+    return transition === 'launching' ? this.launchHook : this.hook_;
+  }
+  async setUnhealthy(instanceId: string): Promise<void> {
+    this.unhealthy.push(instanceId);
   }
   async recordHeartbeat(): Promise<void> {
     this.heartbeats.push(this.clock.now());
   }
-  async completeLifecycleAction(_hook: LifecycleHook, instanceId: string, result: string): Promise<void> {
+  async completeLifecycleAction(hook: LifecycleHook, instanceId: string, result: string): Promise<void> {
     const failure = this.completeFailures.shift();
     if (failure) throw failure;
     this.completions.push(`${instanceId}:${result}`);
+    this.completedHooks.push(hook.name);
   }
   async view(): Promise<FleetView> {
     return this.viewResult;
@@ -133,8 +171,13 @@ export class FakeFleet implements Partial<Fleet> {
 }
 
 export class FakeSecrets implements Partial<SecretStore> {
+  /** Join tokens by role. */
   stored = new Map<string, string>();
+  /** Init locks by parameter name: the holder's instance id. */
+  locks = new Map<string, string>();
+  cluster: ClusterRecord | undefined;
   writes: string[] = [];
+  lockReads: string[] = [];
   reads = 0;
   async readToken(role: 'manager' | 'worker'): Promise<Secret | undefined> {
     this.reads += 1;
@@ -145,6 +188,27 @@ export class FakeSecrets implements Partial<SecretStore> {
     this.stored.set(role, token.reveal());
     this.writes.push(role);
   }
+  async readCluster(): Promise<ClusterRecord | undefined> {
+    return this.cluster;
+  }
+  async writeCluster(record: ClusterRecord): Promise<void> {
+    this.cluster = record;
+    this.writes.push('cluster');
+  }
+  /** Overwrite=false: the first caller wins. */
+  async tryLock(name: string, instanceId: string): Promise<boolean> {
+    if (this.locks.has(name)) return false;
+    this.locks.set(name, instanceId);
+    return true;
+  }
+  async readLock(name: string): Promise<string | undefined> {
+    this.lockReads.push(name);
+    return this.locks.get(name);
+  }
+  async readUnlockKey(): Promise<Secret | undefined> {
+    return undefined;
+  }
+  async verifyKeys(): Promise<void> {}
   asStore(): SecretStore {
     return this as unknown as SecretStore;
   }

@@ -12,6 +12,7 @@ const base: BootFacts = {
   engine: { state: 'inactive', nodeId: '', clusterId: undefined, controlAvailable: false, remoteManagerAddrs: [], error: '' },
   pendingForMs: 0,
   clusterSwarmId: undefined,
+  clusterCreatedBy: undefined,
   managerPeers: ['10.0.0.6', '10.0.0.7'],
 };
 const engine = (patch: Partial<BootFacts['engine']>) => ({ ...base.engine, ...patch });
@@ -41,6 +42,19 @@ const table: [string, Partial<BootFacts>, string, Record<string, unknown>?, RegE
     'wait',
     undefined,
     /i-successor holds init-lock-/,
+  ],
+  [
+    'a cluster record exists but nothing answers and no token (2377 blocked, tokens deleted): never init again',
+    { tokenPresent: false, reachablePeers: [], clusterSwarmId: 'swarm-old', clusterCreatedBy: 'i-first', locks: [{ name: 'init-lock', holder: undefined, holderGone: false }] },
+    'wait',
+    undefined,
+    /i-first initialised swarm swarm-old: never init twice/,
+  ],
+  [
+    'the record of a holder that vanished before publishing does not stop its successor',
+    { tokenPresent: false, reachablePeers: [], clusterSwarmId: 'swarm-dead', clusterCreatedBy: 'i-dead', locks: [{ name: 'init-lock', holder: 'i-dead', holderGone: true }, { name: 'init-lock-i-dead', holder: undefined, holderGone: false }] },
+    'take-lock',
+    { lock: 'init-lock-i-dead' },
   ],
   ['holder gone: follow the successor lock', { tokenPresent: false, reachablePeers: [], locks: [{ name: 'init-lock', holder: 'i-dead', holderGone: true }] }, 'need', { fact: 'locks' }],
   [
