@@ -1,13 +1,38 @@
-// `npm run bench -- <name>`: each benchmark is a module exporting `main(args)`, loaded only when run.
-const BENCHES: Record<string, { summary: string; load: () => Promise<{ main(args: string[]): Promise<void> }> }> = {
-  'scale-in': { summary: 'scale-in of a worker and a manager vs the bare engine (drain by hand, then leave)', load: () => import('./scale-in.js') },
+// `npm run bench -- <name>`: runs one benchmark. Each benchmark is a module exporting `main()`.
+import { SwarmnodeError } from '../src/errors/swarmnode-error.js';
+
+const BENCHMARKS: Record<string, { summary: string; load: () => Promise<{ main(): Promise<void> }> }> = {
+  boot: { summary: 'launch to node Ready against joins by hand; AWS calls per boot for 5/50/500 instances; 50 boots throttled', load: () => import('./boot.js') },
+  'scale-in': { summary: 'scale-in of a worker and a manager with swarmnode against drain-and-leave by hand', load: () => import('./scale-in.js') },
 };
 
-const [name, ...args] = process.argv.slice(2);
-const bench = name === undefined ? undefined : BENCHES[name];
-if (bench === undefined) {
-  const list = Object.entries(BENCHES).map(([n, b]) => `  ${n.padEnd(10)} ${b.summary}`).join('\n');
-  process.stderr.write(`usage: npm run bench -- <name>\n${list}\n`);
-  process.exit(64);
+function usage(): string {
+  const names = Object.entries(BENCHMARKS).map(([name, b]) => `  ${name.padEnd(10)} ${b.summary}`);
+  return `usage: npm run bench -- <name>   (as root: it runs labs)\n${names.join('\n')}\n`;
 }
-await bench.load().then((m) => m.main(args));
+
+async function run(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name === undefined ? 64 : 0;
+  }
+  const bench = BENCHMARKS[name];
+  if (bench === undefined || rest.length > 0) {
+    process.stderr.write(`bench: ${bench === undefined ? `unknown benchmark '${name}'` : `'${name}' takes no arguments`}\n${usage()}`);
+    return 64;
+  }
+  try {
+    await (await bench.load()).main();
+    return 0;
+  } catch (error) {
+    if (error instanceof SwarmnodeError) {
+      process.stderr.write(`bench ${name}: ${error.message}\n  fix: ${error.action}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`bench ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await run(process.argv.slice(2));

@@ -12,7 +12,7 @@ import type { Fleet } from '../ports/fleet.js';
 import type { InstanceIdentity } from '../ports/instance-metadata.js';
 import type { SecretStore } from '../ports/secret-store.js';
 import type { BootObserver } from './boot-observer.js';
-import { startBoot } from './boot-start.js';
+import { startBoot, type BootStart } from './boot-start.js';
 import type { Services } from './compose.js';
 import { retryUntil } from './retry-until.js';
 
@@ -33,6 +33,8 @@ const ENGINE_WAIT_MS = 60_000;
 /** Completing the launching hook gets a fresh budget of its own once the node is healthy. */
 const COMPLETE_LAUNCH_BUDGET_MS = 30_000;
 const REJECTED = /join token|invalid token|token.*(rotated|expired)/i;
+/** Backoff between attempts; the jitter spreads instances that boot together. */
+const BACKOFF = { minDelayMs: 1_000, maxDelayMs: 5_000, factor: 1.5 };
 
 interface BootContext {
   config: Config;
@@ -47,14 +49,15 @@ interface BootContext {
  * leave with theirs.
  */
 export async function boot({ config, services, log, signal }: BootContext): Promise<number> {
-  const start = await startBoot(config, services);
+  const started = services.clock.now();
+  const deadline = started + config.joinTimeoutMs;
+  const start = await whereWeStand(config, services, log, signal, deadline);
   if (start.kind === 'no-join') {
     log.info({ identity: start.identity, targetLifecycleState: start.target, decision: 'exit-no-join' }, start.reason);
     return 0;
   }
   const { identity, target, own, role, fleet, secrets, observer } = start;
   log.info({ identity, ownGroup: own, role, targetLifecycleState: target, joinTimeout: formatDuration(config.joinTimeoutMs) }, 'boot starting');
-  const started = services.clock.now();
   let lastLogged = '';
 
   const logDecision = (facts: BootFacts, step: BootStep) => {
@@ -139,11 +142,9 @@ export async function boot({ config, services, log, signal }: BootContext): Prom
   let nodeId: string;
   try {
     nodeId = await retryUntil(round, {
+      ...BACKOFF,
       clock: services.clock,
-      deadline: started + config.joinTimeoutMs,
-      minDelayMs: 1_000,
-      maxDelayMs: 5_000,
-      factor: 1.5,
+      deadline,
       signal,
       shouldRetry: (error) => {
         if (error instanceof DependencyUnavailableError) return services.clock.now() - started < Math.min(ENGINE_WAIT_MS, config.joinTimeoutMs);
@@ -161,6 +162,32 @@ export async function boot({ config, services, log, signal }: BootContext): Prom
   await completeLaunch(fleet, services.clock, identity.instanceId, log);
   log.info({ nodeId, role, seconds: Math.round((services.clock.now() - started) / 1000) }, `boot done: ${role} ${nodeId} is a healthy member`);
   return 0;
+}
+
+/**
+ * The calls before the first decision (IMDS, DescribeAutoScalingInstances, instance credentials)
+ * meet the same throttling and passing faults as the rest of boot: they are retried on the same
+ * deadline instead of ending boot with exit 1. Named errors (IMDS down: 69, AccessDenied: 77) are
+ * final. Without knowing its group there is nothing to report Unhealthy through: only exit 75.
+ */
+async function whereWeStand(config: Config, services: Services, log: Logger, signal: AbortSignal, deadline: number): Promise<BootStart> {
+  try {
+    return await retryUntil(() => startBoot(config, services), {
+      ...BACKOFF,
+      clock: services.clock,
+      deadline,
+      signal,
+      shouldRetry: (error) => !(error instanceof SwarmnodeError),
+      onFailedAttempt: (error) => log.warn({ error: (error as Error).name, message: (error as Error).message }, 'could not learn where this instance stands; retrying'),
+    });
+  } catch (error) {
+    if (signal.aborted || error instanceof SwarmnodeError) throw error;
+    throw new GaveUpError(
+      `gave up after ${formatDuration(config.joinTimeoutMs)}: could not learn this instance's identity and Auto Scaling group: ${(error as Error).message}`,
+      'check that the instance reaches the Auto Scaling API (endpoint, throttling) and its instance profile credentials',
+      { cause: error },
+    );
+  }
 }
 
 /** The instance goes InService only now that it is a healthy member. */

@@ -46,6 +46,9 @@ export interface HostInstance {
  */
 export class LabHost implements InstanceHost {
   private readonly byId = new Map<string, HostInstance>();
+  /** Launches under way: teardown waits for them, or it would miss what they create after it ran. */
+  private readonly launching = new Set<Promise<void>>();
+  private closed = false;
 
   constructor(
     private readonly paths: LabPaths,
@@ -54,6 +57,23 @@ export class LabHost implements InstanceHost {
   ) {}
 
   async launch(spec: LaunchSpec): Promise<void> {
+    if (this.closed) throw new LabUsageError(`the lab is going down: ${spec.instanceId} is not launched`, 'start a new lab');
+    const launch = this.start(spec);
+    this.launching.add(launch);
+    try {
+      await launch;
+    } finally {
+      this.launching.delete(launch);
+    }
+  }
+
+  /** No more launches; resolves once those under way have settled. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.launching]);
+  }
+
+  private async start(spec: LaunchSpec): Promise<void> {
     const dir = this.paths.instanceDir(spec.instanceId);
     const ns: InstanceNamespaces = { netns: this.paths.instanceNs(spec.privateIp), utsFile: join(dir, 'uts') };
     const engine = new InstanceEngine({

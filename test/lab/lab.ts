@@ -58,6 +58,7 @@ export interface LabState {
 
 const FIRST_HOST_OCTET = 11;
 const LAST_HOST_OCTET = 254;
+const LAST_VIRTUAL = 65_534;
 
 /**
  * A small EC2 + Auto Scaling cloud on this machine: the fake AWS endpoint and IMDS, and real
@@ -96,7 +97,14 @@ export class Lab {
       const network = new LabNetwork(paths, k);
       await network.create();
       let nextOctet = FIRST_HOST_OCTET;
-      const allocateIp = (): string => {
+      let nextVirtual = 1;
+      const allocateIp = ({ virtual }: { virtual: boolean }): string => {
+        // Virtual peers (big-fleet benchmarks) have no namespace: their addresses come from the
+        // benchmarking range 198.18.0.0/16, which no lab instance routes, so the /24 stays for real ones.
+        if (virtual) {
+          if (nextVirtual > LAST_VIRTUAL) throw new LabUsageError('the lab has used all its virtual addresses', 'start a new lab');
+          return `198.18.${nextVirtual >> 8}.${nextVirtual++ & 255}`;
+        }
         if (nextOctet > LAST_HOST_OCTET) throw new LabUsageError('the lab has used all its addresses', 'start a new lab');
         return `${subnetPrefix(k)}.${nextOctet++}`;
       };
@@ -244,8 +252,10 @@ export class Lab {
   async down(): Promise<void> {
     if (this.isDown) return;
     this.isDown = true;
-    await Promise.all(this.host.instances().map((i) => i.agent?.stop('SIGKILL', 0)));
+    // The cloud first: a hook timing out now would launch a replacement behind the cleanup's back.
     this.cloud.close();
+    await this.host.close();
+    await Promise.all(this.host.instances().map((i) => i.agent?.stop('SIGKILL', 0)));
     await this.closeServer();
     await cleanupLab(this.paths);
   }

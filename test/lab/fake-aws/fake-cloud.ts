@@ -23,7 +23,8 @@ export type { FakeGroup, FakeInstance, GroupSpec, HookSpec, InstanceHost, Launch
 export interface FakeCloudOptions {
   region?: string;
   accountId?: string;
-  allocateIp: () => string;
+  /** Virtual instances get no namespace, so the host may take their address from elsewhere. */
+  allocateIp: (instance: { virtual: boolean }) => string;
   host?: InstanceHost;
   now?: () => number;
   /** Lets IMDS clients in the root namespace pick their instance with `x-lab-instance-id`. */
@@ -51,7 +52,7 @@ export class FakeCloud {
   readonly parameters: ParameterStore;
 
   private host: InstanceHost | undefined;
-  private readonly allocateIp: () => string;
+  private readonly allocateIp: (instance: { virtual: boolean }) => string;
   private readonly groupMap = new Map<string, FakeGroup>();
   private readonly instanceMap = new Map<string, FakeInstance>();
   private readonly launches = new Map<string, Promise<void>>();
@@ -282,7 +283,7 @@ export class FakeCloud {
     const seq = ++this.launchSeq;
     const instance: FakeInstance = {
       instanceId: `i-0${randomBytes(8).toString('hex')}`,
-      privateIp: this.allocateIp(),
+      privateIp: this.allocateIp({ virtual: group.virtual }),
       availabilityZone: this.leastUsedZone(group, siblings),
       instanceType: group.instanceType,
       lifecycle: group.spot ? 'spot' : 'on-demand',

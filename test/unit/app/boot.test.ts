@@ -70,6 +70,29 @@ describe('boot', () => {
     }
   });
 
+  it('discovery throttled at the start (or credentials not served yet): retried on the join deadline, not exit 1', async () => {
+    const world = joinableWorker();
+    const ownGroup = world.fleet.ownGroup.bind(world.fleet);
+    let throttled = 3;
+    world.fleet.ownGroup = async () => {
+      if (throttled-- > 0) throw Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+      return ownGroup();
+    };
+    expect(await run(world, 'worker')).toBe(0);
+    expect(world.engine.calls).toEqual([{ op: 'join', remoteAddrs: ['10.0.0.6:2377'] }]);
+  });
+
+  it('discovery failing until the deadline: exit 75 naming what it could not learn', async () => {
+    const world = joinableWorker();
+    world.fleet.ownGroup = async () => {
+      throw Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+    };
+    const error = await failure(run(world, 'worker'));
+    expect(error).toBeInstanceOf(GaveUpError);
+    expect((error as GaveUpError).message).toMatch(/could not learn this instance's identity and Auto Scaling group: Rate exceeded/);
+    expect(world.engine.calls).toEqual([]);
+  });
+
   it('the first manager takes init-lock, inits, publishes the tokens and the cluster record, then completes the hook', async () => {
     const world = new BootWorld('manager').withManagers(managerInstance('i-m2', '10.0.0.6'));
     expect(await run(world, 'manager')).toBe(0);

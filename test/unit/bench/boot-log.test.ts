@@ -46,6 +46,11 @@ describe('bootOutcome', () => {
     expect(bootOutcome([started, waitDecision, gaveUp])).toEqual({ state: 'failed', at: Date.parse(t(6)), reason: 'gave up after 2m', fix: 'check the managers' });
   });
 
+  it('is done without a node when boot decided not to join (warm pool)', () => {
+    const noJoin = { time: t(1), level: 'info', cmd: 'boot', decision: 'exit-no-join', msg: 'target Warmed:Stopped: do not join' };
+    expect(bootOutcome([noJoin])).toEqual({ state: 'done', at: Date.parse(t(1)), nodeId: undefined });
+  });
+
   it('takes the latest boot only: a reboot that is still booting is running', () => {
     expect(bootOutcome([started, done, watching, { ...started, time: t(10) }])).toEqual({ state: 'running' });
   });
