@@ -1,4 +1,5 @@
-// `npm run bench -- <name>`: runs one benchmark. Each benchmark is a module exporting `main()`.
+// `npm run bench [-- <name>]`: runs one benchmark, or all of them in turn. Each benchmark is a module
+// exporting `main()`.
 import { SwarmnodeError } from '../src/errors/swarmnode-error.js';
 
 const BENCHMARKS: Record<string, { summary: string; load: () => Promise<{ main(): Promise<void> }> }> = {
@@ -8,29 +9,35 @@ const BENCHMARKS: Record<string, { summary: string; load: () => Promise<{ main()
 
 function usage(): string {
   const names = Object.entries(BENCHMARKS).map(([name, b]) => `  ${name.padEnd(10)} ${b.summary}`);
-  return `usage: npm run bench -- <name>   (as root: it runs labs)\n${names.join('\n')}\n`;
+  return `usage: npm run bench [-- <name>]   (as root: it runs labs; no name runs them all)\n${names.join('\n')}\n`;
 }
 
 async function run(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
-    return name === undefined ? 64 : 0;
+    return 0;
   }
-  const bench = BENCHMARKS[name];
-  if (bench === undefined || rest.length > 0) {
-    process.stderr.write(`bench: ${bench === undefined ? `unknown benchmark '${name}'` : `'${name}' takes no arguments`}\n${usage()}`);
+  const names = name === undefined ? Object.keys(BENCHMARKS) : [name];
+  const unknown = names.find((n) => BENCHMARKS[n] === undefined);
+  if (unknown !== undefined || rest.length > 0) {
+    process.stderr.write(`bench: ${unknown !== undefined ? `unknown benchmark '${unknown}'` : `'${name}' takes no arguments`}\n${usage()}`);
     return 64;
   }
+  let current = names[0];
   try {
-    await (await bench.load()).main();
+    for (const n of names) {
+      current = n;
+      if (names.length > 1) process.stdout.write(`\n=== bench ${n}\n`);
+      await (await BENCHMARKS[n]!.load()).main();
+    }
     return 0;
   } catch (error) {
     if (error instanceof SwarmnodeError) {
-      process.stderr.write(`bench ${name}: ${error.message}\n  fix: ${error.action}\n`);
+      process.stderr.write(`bench ${current}: ${error.message}\n  fix: ${error.action}\n`);
       return error.exitCode;
     }
-    process.stderr.write(`bench ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`bench ${current}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return 1;
   }
 }

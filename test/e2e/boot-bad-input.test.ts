@@ -103,12 +103,16 @@ describe('boot: bad input', () => {
   });
 
   it('a KMS key that does not exist: exit 1 before init', async () => {
-    await ssm.send(new DeleteParameterCommand({ Name: `/swarmnode/${lab.cluster}/manager-token` }));
-    // A manager with no token and no answering peer would init: the key is checked first.
+    // A cluster that was never initialised (no record, no lock, no token) and no answering manager:
+    // this manager would init, so the key is checked first, before the lock is taken.
+    for (const name of ['manager-token', 'cluster', 'init-lock']) {
+      await ssm.send(new DeleteParameterCommand({ Name: `/swarmnode/${lab.cluster}/${name}` }));
+    }
     await lab.dockerCli(manager, ['swarm', 'leave', '--force']);
     const r = await lab.runAgent(manager, ['boot'], { ...SHORT, SWARMNODE_MANAGER_KMS_KEY: 'alias/does-not-exist' });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('alias/does-not-exist');
     expect((await lab.docker(manager).info()).Swarm.LocalNodeState).toBe('inactive');
+    expect(lab.cloud.parameter(`/swarmnode/${lab.cluster}/init-lock`)).toBeUndefined();
   });
 });
