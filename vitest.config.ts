@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // Two projects: fast tests in parallel, and lab tests that start real Docker engines in network
-// namespaces. The machine has 2 cores, so lab test files run one at a time.
+// namespaces. Lab test files mostly wait on engines and timers, so two run at once on a 2-core
+// machine (each lab has its own name, namespaces and subnet); more would starve the engines.
 export default defineConfig({
   test: {
     projects: [
@@ -15,7 +16,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          fileParallelism: false,
+          maxWorkers: 2,
           testTimeout: 300_000,
           hookTimeout: 300_000,
         },
