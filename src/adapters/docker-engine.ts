@@ -45,11 +45,15 @@ function toNode(raw: RawNode): SwarmNode {
   };
 }
 
+const ENGINE_CALL_TIMEOUT_MS = 60_000;
+
 /** The local engine through dockerode; DOCKER_HOST picks the socket, as for the docker CLI. */
 export class DockerEngine implements Engine {
   readonly #docker: Dockerode;
 
-  constructor(docker: Dockerode = new Dockerode()) {
+  // A bound on every engine call, so a hung engine cannot hold boot past its deadline. Above the
+  // ~20 s the engine itself takes before answering that a join goes on in the background.
+  constructor(docker: Dockerode = new Dockerode({ timeout: ENGINE_CALL_TIMEOUT_MS })) {
     this.#docker = docker;
   }
 

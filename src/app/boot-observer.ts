@@ -12,7 +12,11 @@ import type { PortProbe } from '../ports/port-probe.js';
 import type { SecretStore } from '../ports/secret-store.js';
 import { checkHealth } from './health-check.js';
 
-const PROBE_TIMEOUT_MS = 1_000;
+/**
+ * A manager in the same VPC answers in milliseconds; the margin is for managers busy accepting a
+ * whole fleet's joins. Probes run in parallel, so it costs a round at most this once.
+ */
+const PROBE_TIMEOUT_MS = 3_000;
 const GONE_STATES = new Set(['shutting-down', 'terminated', 'stopping', 'stopped']);
 /**
  * A lock holder is given up only when it can never come back: a stopped instance can be started

@@ -16,6 +16,18 @@ import type { InstanceIdentity, InstanceMetadata } from '../ports/instance-metad
 import type { PortProbe } from '../ports/port-probe.js';
 import type { SecretStore } from '../ports/secret-store.js';
 
+/**
+ * The SDK waits for ever on a silent connection by default: every AWS call gets a bound, so a hung
+ * call becomes a retried failure within boot's deadline instead of holding it.
+ */
+const AWS_HTTP = { connectionTimeout: 5_000, requestTimeout: 30_000 };
+/**
+ * A whole fleet boots at once and shares the account's API rate: adaptive mode slows each client
+ * down when it is throttled, and more attempts let a call get through inside an observation round
+ * instead of failing the round and starting it again (which, fleet-wide, livelocks).
+ */
+const AWS_RETRY = { retryMode: 'adaptive', maxAttempts: 10 } as const;
+
 /** Adapters that need the region, which may only be known from IMDS. */
 export interface CloudServices {
   fleet: Fleet;
@@ -43,10 +55,10 @@ export function compose(config: Config): Services {
     clock: systemClock,
     probe: tcpPortProbe,
     cloud(identity) {
-      const region = process.env.AWS_REGION || identity.region;
+      const client = { region: process.env.AWS_REGION || identity.region, requestHandler: AWS_HTTP, ...AWS_RETRY };
       return {
-        fleet: new AwsFleet(new AutoScalingClient({ region }), new EC2Client({ region })),
-        secrets: new SsmKmsSecretStore(new SSMClient({ region }), new KMSClient({ region }), config),
+        fleet: new AwsFleet(new AutoScalingClient(client), new EC2Client(client)),
+        secrets: new SsmKmsSecretStore(new SSMClient(client), new KMSClient(client), config),
       };
     },
   };
