@@ -99,7 +99,7 @@ export async function throttledBoots(say: (text: string) => void): Promise<void>
   say(
     `  ${MANAGERS} managers + ${WORKERS} workers, every one a namespace with its own dockerd, launched by two ASG scale-outs at the same moment;\n` +
       `  the fake endpoint throttles all APIs of all callers together (token bucket ${THROTTLE.ratePerSec}/s, burst ${THROTTLE.burst}), answering each service's throttling error;\n` +
-      '  a rejected call is retried by the SDK (standard mode) or by boot\'s own backoff; all calls counted until every boot exited and the swarm was checked.',
+      '  a rejected call is retried by the SDK (adaptive mode, up to 10 attempts) or by boot\'s own backoff; all calls counted until every boot exited and the swarm was checked.',
   );
   if (ok !== INSTANCES) throw new LabOperationError(`${INSTANCES - ok} of ${INSTANCES} boots did not succeed under throttling`, 'see the failure reasons above');
 }
