@@ -3,6 +3,7 @@ import type { BootFacts, LockLink, NeededFact } from '../core/boot-facts.js';
 import type { BootStep } from '../core/boot-step.js';
 import { MAX_LOCK_CHAIN, SWARM_PORT } from '../core/boot-step.js';
 import { decideBoot } from '../core/boot-plan.js';
+import { isGoneForGood } from '../core/instance-gone.js';
 import type { Secret } from '../log/secret.js';
 import type { Clock } from '../ports/clock.js';
 import type { Engine } from '../ports/engine.js';
@@ -17,12 +18,8 @@ import { checkHealth } from './health-check.js';
  * whole fleet's joins. Probes run in parallel, so it costs a round at most this once.
  */
 const PROBE_TIMEOUT_MS = 3_000;
+/** Instances not running now: no use probing or joining through them. */
 const GONE_STATES = new Set(['shutting-down', 'terminated', 'stopping', 'stopped']);
-/**
- * A lock holder is given up only when it can never come back: a stopped instance can be started
- * again and would then init beside its successor. (An ASG replaces a stopped instance anyway.)
- */
-const NEVER_BACK_STATES = new Set(['shutting-down', 'terminated']);
 /** Each `need` adds one fact; there are fewer kinds of facts than this. */
 const MAX_NEEDS = 8;
 
@@ -152,6 +149,7 @@ export class BootObserver {
 
   private isGone(instanceId: string): boolean {
     const instance = this.#view?.instances.find((i) => i.instanceId === instanceId);
-    return instance === undefined || NEVER_BACK_STATES.has(instance.ec2State ?? '');
+    // Only for good: a stopped holder could be started again and init beside its successor.
+    return instance === undefined || isGoneForGood(instance.ec2State);
   }
 }

@@ -1,3 +1,4 @@
+import { isGoneForGood } from './instance-gone.js';
 import type { NodeMatch } from './reconcile-match.js';
 
 /** EC2 states in which an instance may still come back: its node is never reaped (a partition heals). */
@@ -15,7 +16,7 @@ export function reapVerdict(match: NodeMatch, ec2States: ReadonlyMap<string, str
   if (instance !== undefined) {
     const state = instance.ec2State ?? 'unknown';
     if (ALIVE_EC2_STATES.has(state)) return { reapable: false, why: `instance ${instance.instanceId} is ${instance.lifecycleState} and EC2 reports it ${state}` };
-    if (state === 'terminated' || state === 'shutting-down' || instance.lifecycleState === 'Terminated') {
+    if (isGoneForGood(state) || instance.lifecycleState === 'Terminated') {
       return { reapable: true, why: `instance ${instance.instanceId} is terminated (EC2 ${state})` };
     }
     return { reapable: false, why: `instance ${instance.instanceId} is still in ${instance.asgName} (EC2 ${state})` };
