@@ -71,8 +71,6 @@ export async function boot({ config, services, log, signal }: BootContext): Prom
       const { facts, step } = await observer.observe();
       logDecision(facts, step);
       switch (step.kind) {
-        case 'exit-no-join':
-          return '';
         case 'healthy':
           return step.nodeId;
         case 'wait':
@@ -158,7 +156,6 @@ export async function boot({ config, services, log, signal }: BootContext): Prom
     if (signal.aborted || error instanceof SwarmnodeError) throw error;
     throw await giveUp(error, { config, fleet, log, instanceId: identity.instanceId, role });
   }
-  if (nodeId === '') return 0;
   await completeLaunch(fleet, services.clock, identity.instanceId, log);
   log.info({ nodeId, role, seconds: Math.round((services.clock.now() - started) / 1000) }, `boot done: ${role} ${nodeId} is a healthy member`);
   return 0;

@@ -127,11 +127,10 @@ export function noJoinReason(targetLifecycleState: string | undefined): string |
 
 /**
  * The boot decision: observed facts -> the next step. Pure, so `plan` prints exactly what boot
- * would do, and the table test covers every state of DESIGN.md's "Boot, step by step".
+ * would do, and the table test covers every state of DESIGN.md's "Boot, step by step". Targets that
+ * must not join never get here: noJoinReason settles them before any AWS call.
  */
 export function decideBoot(facts: BootFacts): BootStep {
-  const noJoin = noJoinReason(facts.targetLifecycleState);
-  if (noJoin) return { kind: 'exit-no-join', reason: noJoin };
   switch (facts.engine.state) {
     case 'locked':
       if (facts.unlockKeyPresent === undefined) return need('unlockKeyPresent', 'the engine is locked (autolock): is the unlock key in SSM?');

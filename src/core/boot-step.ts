@@ -2,7 +2,6 @@ import type { NeededFact } from './boot-facts.js';
 
 /** What boot does next, as plain data with its reason: `plan` prints it, boot executes it. */
 export type BootStep =
-  | { kind: 'exit-no-join'; reason: string }
   | { kind: 'need'; fact: NeededFact; reason: string }
   | { kind: 'unlock'; reason: string }
   | { kind: 'wait'; reason: string }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BootFacts } from '../../../src/core/boot-facts.js';
-import { decideBoot } from '../../../src/core/boot-plan.js';
+import { decideBoot, noJoinReason } from '../../../src/core/boot-plan.js';
 import { PENDING_GRACE_MS } from '../../../src/core/boot-step.js';
 
 const SELF = 'i-self';
@@ -21,8 +21,6 @@ const healthy = { healthy: true, role: 'manager' as const, reason: 'ok' };
 
 /** [case, facts (patch over base), expected step kind, expected fields or reason fragment]. */
 const table: [string, Partial<BootFacts>, string, Record<string, unknown>?, RegExp?][] = [
-  ['warm pool target: do not join', { targetLifecycleState: 'Warmed:Stopped' }, 'exit-no-join'],
-  ['being scaled in (boot re-run mid-drain): never rejoin', { targetLifecycleState: 'Terminated', tokenPresent: true, reachablePeers: ['10.0.0.6'] }, 'exit-no-join', undefined, /watch completes the terminating hook/],
   ['inactive: first ask whether a token exists', {}, 'need', { fact: 'tokenPresent' }],
   ['token present: which managers answer?', { tokenPresent: true }, 'need', { fact: 'reachablePeers' }],
   ['token present: join through every manager, one that answers first', { tokenPresent: true, reachablePeers: ['10.0.0.7'] }, 'join', { remoteAddrs: ['10.0.0.7:2377', '10.0.0.6:2377'], advertiseAddr: '10.0.0.5' }],
@@ -126,5 +124,19 @@ describe('decideBoot: observed facts -> next step', () => {
     expect(decideBoot({ ...base, tokenPresent: true, reachablePeers: ['10.0.0.6'], locks }).kind).toBe('join');
     expect(decideBoot({ ...base, tokenPresent: true, reachablePeers: [], locks }).kind).toBe('wait');
     expect(decideBoot({ ...base, tokenPresent: false, reachablePeers: ['10.0.0.7'], locks }).kind).toBe('wait');
+  });
+});
+
+describe('noJoinReason: targets settled before any observation', () => {
+  it('warm pool target: do not join', () => {
+    expect(noJoinReason('Warmed:Stopped')).toMatch(/warm pool instance does not join/);
+  });
+
+  it('being scaled in (boot re-run mid-drain): never rejoin', () => {
+    expect(noJoinReason('Terminated')).toMatch(/watch completes the terminating hook/);
+  });
+
+  it('in service, pending or outside an ASG: boot goes on', () => {
+    for (const target of ['InService', 'Pending', undefined]) expect(noJoinReason(target)).toBeUndefined();
   });
 });
