@@ -13,7 +13,7 @@ export interface CommandContext {
   signal: AbortSignal;
 }
 
-/** A command module (src/app/*-command.ts) exports `run`, resolving to the process exit code. */
+/** A command module (src/app/<procedure>/command.ts and friends) exports `run`, resolving to the process exit code. */
 export interface CommandModule {
   run(context: CommandContext): Promise<number>;
 }

@@ -1,5 +1,5 @@
-import type { ObserverDeps } from '../../../src/app/boot-observer.js';
-import type { Services } from '../../../src/app/compose.js';
+import type { ObserverDeps } from '../../../src/app/boot/observer.js';
+import type { Services } from '../../../src/app/shared/compose.js';
 import type { Role } from '../../../src/config/config.js';
 import type { FleetInstance } from '../../../src/ports/fleet.js';
 import type { InstanceIdentity } from '../../../src/ports/instance-metadata.js';

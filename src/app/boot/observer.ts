@@ -1,0 +1,155 @@
+import type { Role } from '../../config/config.js';
+import type { BootFacts, LockLink, NeededFact } from '../../core/boot/facts.js';
+import type { BootStep } from '../../core/boot/step.js';
+import { MAX_LOCK_CHAIN, SWARM_PORT } from '../../core/boot/step.js';
+import { decideBoot } from '../../core/boot/plan.js';
+import { isGoneForGood } from '../../core/cluster/instance-gone.js';
+import type { Secret } from '../../log/secret.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Engine } from '../../ports/engine.js';
+import type { Fleet, FleetView } from '../../ports/fleet.js';
+import type { InstanceIdentity } from '../../ports/instance-metadata.js';
+import type { PortProbe } from '../../ports/port-probe.js';
+import type { SecretStore } from '../../ports/secret-store.js';
+import { checkHealth } from '../health/check.js';
+
+/**
+ * A manager in the same VPC answers in milliseconds; the margin is for managers busy accepting a
+ * whole fleet's joins. Probes run in parallel, so it costs a round at most this once.
+ */
+const PROBE_TIMEOUT_MS = 3_000;
+/** Instances not running now: no use probing or joining through them. */
+const GONE_STATES = new Set(['shutting-down', 'terminated', 'stopping', 'stopped']);
+/** Each `need` adds one fact; there are fewer kinds of facts than this. */
+const MAX_NEEDS = 8;
+
+export interface ObserverDeps {
+  engine: Engine;
+  fleet: Fleet;
+  secrets: SecretStore;
+  probe: PortProbe;
+  clock: Clock;
+}
+
+export interface Observation {
+  facts: BootFacts;
+  step: BootStep;
+}
+
+/**
+ * Gathers the facts decideBoot asks for, read-only: `plan` uses it as is, boot between its actions.
+ * It keeps what the decision itself must not: the decrypted token for the join, and since when the
+ * engine has been pending.
+ */
+export class BootObserver {
+  #pendingSince: number | undefined;
+  #token: Secret | undefined;
+  #view: FleetView | undefined;
+  #joinFailures = 0;
+
+  constructor(
+    private readonly deps: ObserverDeps,
+    private readonly identity: InstanceIdentity,
+    private readonly role: Role,
+    private readonly cluster: string,
+    private readonly targetLifecycleState: string | undefined,
+  ) {}
+
+  /** A join failed: the next join decision starts from another manager. */
+  joinFailed(): void {
+    this.#joinFailures++;
+  }
+
+  /** The token read by the last observation, for the join it decided. */
+  get token(): Secret | undefined {
+    return this.#token;
+  }
+
+  async observe(): Promise<Observation> {
+    let facts = await this.base();
+    let step = decideBoot(facts);
+    for (let i = 0; i < MAX_NEEDS && step.kind === 'need'; i++) {
+      facts = { ...facts, ...(await this.fill(facts, step.fact)) };
+      step = decideBoot(facts);
+    }
+    return { facts, step };
+  }
+
+  private async base(): Promise<BootFacts> {
+    const info = await this.deps.engine.info();
+    const now = this.deps.clock.now();
+    this.#pendingSince = info.localNodeState === 'pending' ? (this.#pendingSince ?? now) : undefined;
+    const [view, record] = await Promise.all([this.deps.fleet.view(this.cluster), this.deps.secrets.readCluster()]);
+    this.#view = view;
+    this.#token = undefined;
+    const managerPeers = view.instances
+      .filter((i) => i.role === 'manager' && i.instanceId !== this.identity.instanceId && i.privateIp !== undefined)
+      .filter((i) => !GONE_STATES.has(i.ec2State ?? '') && !i.lifecycleState.startsWith('Terminat'))
+      .map((i) => i.privateIp as string);
+    return {
+      instanceId: this.identity.instanceId,
+      localIpv4: this.identity.localIpv4,
+      role: this.role,
+      targetLifecycleState: this.targetLifecycleState,
+      engine: {
+        state: info.localNodeState,
+        nodeId: info.nodeId,
+        clusterId: info.clusterId,
+        controlAvailable: info.controlAvailable,
+        remoteManagerAddrs: info.remoteManagers.map((m) => m.addr),
+        error: info.error,
+      },
+      pendingForMs: this.#pendingSince === undefined ? 0 : now - this.#pendingSince,
+      clusterSwarmId: record?.swarmId,
+      clusterCreatedBy: record?.createdBy,
+      managerPeers,
+      joinFailures: this.#joinFailures,
+    };
+  }
+
+  private async fill(facts: BootFacts, fact: NeededFact): Promise<Partial<BootFacts>> {
+    switch (fact) {
+      case 'tokenPresent':
+        this.#token = await this.deps.secrets.readToken(this.role);
+        return { tokenPresent: this.#token !== undefined };
+      case 'reachablePeers': {
+        const open = await Promise.all(facts.managerPeers.map((ip) => this.deps.probe.isOpen(ip, SWARM_PORT, PROBE_TIMEOUT_MS)));
+        return { reachablePeers: facts.managerPeers.filter((_, i) => open[i]) };
+      }
+      case 'locks':
+        return { locks: await this.lockChain() };
+      case 'unlockKeyPresent':
+        return { unlockKeyPresent: (await this.deps.secrets.readUnlockKey()) !== undefined };
+      case 'health':
+        return { health: await checkHealth(this.deps.engine) };
+    }
+  }
+
+  /**
+   * `init-lock`, then `init-lock-<holder>` while holders are gone (terminated or in no cluster ASG).
+   * A holder that finds a successor lock named after itself was given up for gone (it was away, e.g.
+   * a long restart) and must not init: the chain goes on to its successor.
+   */
+  private async lockChain(): Promise<LockLink[]> {
+    const links: LockLink[] = [];
+    let name = 'init-lock';
+    for (let i = 0; i < MAX_LOCK_CHAIN; i++) {
+      const holder = await this.deps.secrets.readLock(name);
+      const holderGone = holder !== undefined && (holder === this.identity.instanceId ? await this.isSuperseded() : this.isGone(holder));
+      links.push({ name, holder, holderGone });
+      if (!holderGone) break;
+      name = `init-lock-${holder}`;
+    }
+    return links;
+  }
+
+  private async isSuperseded(): Promise<boolean> {
+    return (await this.deps.secrets.readLock(`init-lock-${this.identity.instanceId}`)) !== undefined;
+  }
+
+  private isGone(instanceId: string): boolean {
+    const instance = this.#view?.instances.find((i) => i.instanceId === instanceId);
+    // Only for good: a stopped holder could be started again and init beside its successor.
+    return instance === undefined || isGoneForGood(instance.ec2State);
+  }
+}

@@ -1,0 +1,91 @@
+import type { Logger } from '../../log/logger.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Fleet, LifecycleHook } from '../../ports/fleet.js';
+import { retryUntil } from '../shared/retry-until.js';
+import { pause } from '../shared/pause.js';
+
+/** Heartbeats go out at this fraction of HeartbeatTimeout, so one lost beat never lets the hook expire. */
+const HEARTBEAT_FRACTION = 1 / 3;
+const MIN_HEARTBEAT_MS = 1_000;
+/** Completing the action gets a fresh budget of its own, whatever happened to the drain before it. */
+export const COMPLETE_BUDGET_MS = 30_000;
+const COMPLETE_RETRY_MS = 2_000;
+
+/** AWS ends a lifecycle action after 100 heartbeat timeouts or 48 hours, heartbeats or not. */
+export function globalTimeoutMs(hook: LifecycleHook): number {
+  return Math.min(100 * hook.heartbeatTimeoutMs, 48 * 3600_000);
+}
+
+/**
+ * This instance's pending terminating lifecycle action: kept alive by heartbeats while the drain
+ * runs, and always completed with CONTINUE at the end.
+ */
+export class LifecycleAction {
+  /** When the action times out unless a heartbeat lands first (from the last accepted heartbeat). */
+  expiresAt: number;
+
+  constructor(
+    private readonly fleet: Fleet,
+    readonly hook: LifecycleHook,
+    private readonly instanceId: string,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {
+    this.expiresAt = clock.now() + hook.heartbeatTimeoutMs;
+  }
+
+  get heartbeatIntervalMs(): number {
+    return Math.max(MIN_HEARTBEAT_MS, Math.floor(this.hook.heartbeatTimeoutMs * HEARTBEAT_FRACTION));
+  }
+
+  /** Beats until `signal` aborts: the loop is bounded by the drain that owns the signal. */
+  async heartbeatUntil(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await this.fleet.recordHeartbeat(this.hook, this.instanceId);
+        this.expiresAt = this.clock.now() + this.hook.heartbeatTimeoutMs;
+        this.log.debug({ hook: this.hook.name, expiresAt: new Date(this.expiresAt).toISOString() }, 'lifecycle action heartbeat');
+      } catch (error) {
+        this.log.warn({ hook: this.hook.name, err: error, expiresAt: new Date(this.expiresAt).toISOString() }, 'lifecycle action heartbeat failed');
+      }
+      await pause(this.clock, this.heartbeatIntervalMs, signal);
+    }
+  }
+
+  /** CONTINUE, retried on a fresh deadline; false when it could not be completed in the budget. */
+  async complete(): Promise<boolean> {
+    const context = { hook: this.hook.name, asg: this.hook.asgName };
+    let attempt = 0;
+    try {
+      await retryUntil(
+        async () => {
+          attempt++;
+          try {
+            await this.fleet.completeLifecycleAction(this.hook, this.instanceId, 'CONTINUE');
+            this.log.info({ ...context, attempt }, 'lifecycle action completed: CONTINUE');
+          } catch (error) {
+            if (!isNoActiveAction(error)) throw error;
+            this.log.info({ ...context, err: error }, 'no lifecycle action pending any more (completed before, or timed out)');
+          }
+        },
+        {
+          clock: this.clock,
+          deadline: this.clock.now() + COMPLETE_BUDGET_MS,
+          minDelayMs: COMPLETE_RETRY_MS,
+          maxDelayMs: COMPLETE_RETRY_MS,
+          factor: 1,
+          shouldRetry: () => true,
+          onFailedAttempt: (error) => this.log.warn({ ...context, err: error, attempt }, 'completing the lifecycle action failed'),
+        },
+      );
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** Auto Scaling answers ValidationError "No active Lifecycle Action found" once the action is over. */
+function isNoActiveAction(error: unknown): boolean {
+  return error instanceof Error && /no active lifecycle action/i.test(error.message);
+}

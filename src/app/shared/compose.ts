@@ -1,0 +1,65 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { AwsFleet } from '../../adapters/aws-fleet.js';
+import { DockerEngine } from '../../adapters/docker-engine.js';
+import { ImdsMetadata } from '../../adapters/imds-metadata.js';
+import { SsmKmsSecretStore } from '../../adapters/ssm-kms-secret-store.js';
+import { systemClock } from '../../adapters/system-clock.js';
+import { tcpPortProbe } from '../../adapters/tcp-port-probe.js';
+import type { Config } from '../../config/config.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Engine } from '../../ports/engine.js';
+import type { Fleet } from '../../ports/fleet.js';
+import type { InstanceIdentity, InstanceMetadata } from '../../ports/instance-metadata.js';
+import type { PortProbe } from '../../ports/port-probe.js';
+import type { SecretStore } from '../../ports/secret-store.js';
+
+/**
+ * The SDK waits for ever on a silent connection by default: every AWS call gets a bound, so a hung
+ * call becomes a retried failure within boot's deadline instead of holding it.
+ */
+const AWS_HTTP = { connectionTimeout: 5_000, requestTimeout: 30_000 };
+/**
+ * A whole fleet boots at once and shares the account's API rate: adaptive mode slows each client
+ * down when it is throttled, and more attempts let a call get through inside an observation round
+ * instead of failing the round and starting it again (which, fleet-wide, livelocks).
+ */
+const AWS_RETRY = { retryMode: 'adaptive', maxAttempts: 10 } as const;
+
+/** Adapters that need the region, which may only be known from IMDS. */
+export interface CloudServices {
+  fleet: Fleet;
+  secrets: SecretStore;
+}
+
+export interface Services {
+  metadata: InstanceMetadata;
+  engine: Engine;
+  clock: Clock;
+  probe: PortProbe;
+  /** AWS_REGION when set, else the region IMDS reported for this instance. */
+  cloud(identity: InstanceIdentity): CloudServices;
+}
+
+/**
+ * The one composition root. The standard variables point the adapters at the lab or at AWS:
+ * AWS_ENDPOINT_URL(_<SERVICE>) is read by the SDK clients themselves,
+ * AWS_EC2_METADATA_SERVICE_ENDPOINT by the IMDS client, DOCKER_HOST by dockerode.
+ */
+export function compose(config: Config): Services {
+  return {
+    metadata: new ImdsMetadata(),
+    engine: new DockerEngine(),
+    clock: systemClock,
+    probe: tcpPortProbe,
+    cloud(identity) {
+      const client = { region: process.env.AWS_REGION || identity.region, requestHandler: AWS_HTTP, ...AWS_RETRY };
+      return {
+        fleet: new AwsFleet(new AutoScalingClient(client), new EC2Client(client)),
+        secrets: new SsmKmsSecretStore(new SSMClient(client), new KMSClient(client), config),
+      };
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import type { HealthVerdict } from './health.js';
+import type { Role } from '../../config/config.js';
+
+/** One link of the init-lock chain: `init-lock`, then `init-lock-<holder>` for each holder that vanished. */
+export interface LockLink {
+  name: string;
+  /** Instance id written in the parameter; undefined when nobody took it yet. */
+  holder: string | undefined;
+  /** The holder's instance is terminated or in no cluster ASG. */
+  holderGone: boolean;
+}
+
+/**
+ * What boot observed, as plain data. Optional facts cost AWS calls or probes: the decision asks for
+ * them (`need`) only on the paths that use them.
+ */
+export interface BootFacts {
+  instanceId: string;
+  localIpv4: string;
+  role: Role;
+  /** IMDS autoscaling/target-lifecycle-state; undefined outside an ASG. */
+  targetLifecycleState: string | undefined;
+  engine: {
+    state: string;
+    nodeId: string;
+    clusterId: string | undefined;
+    controlAvailable: boolean;
+    remoteManagerAddrs: string[];
+    error: string;
+  };
+  /** How long the engine has been seen `pending` in a row (0 when not pending). */
+  pendingForMs: number;
+  /** swarmId of the `cluster` parameter; undefined when not published. */
+  clusterSwarmId: string | undefined;
+  /** Instance that initialised the swarm of the `cluster` parameter (its `createdBy`). */
+  clusterCreatedBy: string | undefined;
+  /** Private IPs of the other running instances of the cluster's manager ASGs. */
+  managerPeers: string[];
+  /** The join token of this instance's role exists in SSM (and decrypts). */
+  tokenPresent?: boolean;
+  /** Manager peers answering on TCP 2377. */
+  reachablePeers?: string[];
+  locks?: LockLink[];
+  unlockKeyPresent?: boolean;
+  health?: HealthVerdict;
+  /** Failed joins so far in this boot: the next join starts from another manager. */
+  joinFailures?: number;
+}
+
+export type NeededFact = 'tokenPresent' | 'reachablePeers' | 'locks' | 'unlockKeyPresent' | 'health';

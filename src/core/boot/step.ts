@@ -1,0 +1,20 @@
+import type { NeededFact } from './facts.js';
+
+/** What boot does next, as plain data with its reason: `plan` prints it, boot executes it. */
+export type BootStep =
+  | { kind: 'need'; fact: NeededFact; reason: string }
+  | { kind: 'unlock'; reason: string }
+  | { kind: 'wait'; reason: string }
+  | { kind: 'leave'; force: boolean; reason: string }
+  | { kind: 'join'; remoteAddrs: string[]; advertiseAddr: string; reason: string }
+  | { kind: 'take-lock'; lock: string; reason: string }
+  | { kind: 'init'; advertiseAddr: string; reason: string }
+  | { kind: 'publish'; reason: string }
+  | { kind: 'healthy'; nodeId: string; reason: string };
+
+/** How long a background join (`pending`) may run before boot leaves and joins again. */
+export const PENDING_GRACE_MS = 60_000;
+/** Port of the swarm's raft and join API. */
+export const SWARM_PORT = 2377;
+/** Successor locks are bounded: more vanished holders in a row than this is not a boot to automate. */
+export const MAX_LOCK_CHAIN = 10;

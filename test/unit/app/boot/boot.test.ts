@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import { boot } from '../../../../src/app/boot/boot.js';
+import type { Role } from '../../../../src/config/config.js';
+import { loadConfig } from '../../../../src/config/load-config.js';
+import { DependencyUnavailableError } from '../../../../src/errors/dependency-unavailable-error.js';
+import { GaveUpError } from '../../../../src/errors/gave-up-error.js';
+import { JoinRejectedError } from '../../../../src/errors/join-rejected-error.js';
+import { BootWorld, managerInstance, SELF } from '../boot-fakes.js';
+import { silentLog } from '../watch-fakes.js';
+
+const JOIN_TIMEOUT_MS = 120_000;
+
+function run(world: BootWorld, role: Role, env: Record<string, string> = {}, signal = new AbortController().signal): Promise<number> {
+  const config = loadConfig({ SWARMNODE_CLUSTER: 'lab', SWARMNODE_ROLE: role, SWARMNODE_JOIN_TIMEOUT: '2m', ...env });
+  return boot({ config, services: world.services(), log: silentLog, signal });
+}
+
+/** Resolves to what `promise` rejected with (fails the test if it resolved). */
+async function failure(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    (value) => expect.unreachable(`expected a failure, got ${String(value)}`),
+    (error: unknown) => error,
+  );
+}
+
+const ops = (world: BootWorld): string[] => world.engine.calls.map((c) => c.op);
+
+/** A worker whose token is in SSM and whose manager answers on 2377. */
+function joinableWorker(): BootWorld {
+  const world = new BootWorld('worker').withManagers(managerInstance('i-m1', '10.0.0.6'));
+  world.secrets.stored.set('worker', 'SWMTKN-w-1');
+  world.probe.open.add('10.0.0.6');
+  return world;
+}
+
+describe('boot', () => {
+  it('joins, and completes the launching hook only once the node is a healthy member', async () => {
+    const world = joinableWorker();
+    const engineStateAtCompletion: string[] = [];
+    const complete = world.fleet.completeLifecycleAction.bind(world.fleet);
+    world.fleet.completeLifecycleAction = async (hook, instanceId, result) => {
+      engineStateAtCompletion.push(world.engine.info_.localNodeState);
+      await complete(hook, instanceId, result);
+    };
+    expect(await run(world, 'worker')).toBe(0);
+    expect(world.engine.calls).toEqual([{ op: 'join', remoteAddrs: ['10.0.0.6:2377'] }]);
+    expect(world.fleet.completedHooks).toEqual(['lab-launching']);
+    expect(world.fleet.completions).toEqual([`${SELF.instanceId}:CONTINUE`]);
+    expect(engineStateAtCompletion).toEqual(['active']);
+    expect(world.fleet.unhealthy).toEqual([]);
+  });
+
+  it('a reboot of a healthy member: exits 0 without joining, nothing to complete once InService', async () => {
+    const world = joinableWorker();
+    world.engine.info_ = { ...world.engine.info_, localNodeState: 'active', nodeId: 'n-old', remoteManagers: [{ nodeId: 'm1', addr: '10.0.0.6:2377' }] };
+    world.fleet.own = { asgName: 'lab-workers', lifecycleState: 'InService', role: 'worker' };
+    expect(await run(world, 'worker')).toBe(0);
+    expect(world.engine.calls).toEqual([]);
+    expect(world.fleet.completions).toEqual([]);
+  });
+
+  it('a warm-pool or scale-in target: exits 0 at once, never joins', async () => {
+    for (const target of ['Warmed:Stopped', 'Terminated']) {
+      const world = joinableWorker();
+      world.target = target;
+      world.fleet.ownGroup = async () => expect.unreachable('no AWS call for an instance that does not join');
+      expect(await run(world, 'worker')).toBe(0);
+      expect(world.engine.calls).toEqual([]);
+      expect(world.fleet.completions).toEqual([]);
+    }
+  });
+
+  it('discovery throttled at the start (or credentials not served yet): retried on the join deadline, not exit 1', async () => {
+    const world = joinableWorker();
+    const ownGroup = world.fleet.ownGroup.bind(world.fleet);
+    let throttled = 3;
+    world.fleet.ownGroup = async () => {
+      if (throttled-- > 0) throw Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+      return ownGroup();
+    };
+    expect(await run(world, 'worker')).toBe(0);
+    expect(world.engine.calls).toEqual([{ op: 'join', remoteAddrs: ['10.0.0.6:2377'] }]);
+  });
+
+  it('discovery failing until the deadline: exit 75 naming what it could not learn', async () => {
+    const world = joinableWorker();
+    world.fleet.ownGroup = async () => {
+      throw Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+    };
+    const error = await failure(run(world, 'worker'));
+    expect(error).toBeInstanceOf(GaveUpError);
+    expect((error as GaveUpError).message).toMatch(/could not learn this instance's identity and Auto Scaling group: Rate exceeded/);
+    expect(world.engine.calls).toEqual([]);
+  });
+
+  it('the first manager takes init-lock, inits, publishes the tokens and the cluster record, then completes the hook', async () => {
+    const world = new BootWorld('manager').withManagers(managerInstance('i-m2', '10.0.0.6'));
+    expect(await run(world, 'manager')).toBe(0);
+    expect(ops(world)).toEqual(['init']);
+    expect(world.secrets.locks.get('init-lock')).toBe(SELF.instanceId);
+    expect(world.secrets.writes).toEqual(['cluster', 'worker', 'manager']);
+    expect(world.secrets.cluster).toMatchObject({ swarmId: 'swarm-new', createdBy: SELF.instanceId, managers: [SELF.localIpv4] });
+    expect(world.fleet.completions).toEqual([`${SELF.instanceId}:CONTINUE`]);
+  });
+
+  it('gives up at SWARMNODE_JOIN_TIMEOUT: exit 75 and SetInstanceHealth Unhealthy, no hook completed', async () => {
+    const world = new BootWorld('worker').withManagers(managerInstance('i-m1', '10.0.0.6'));
+    const started = world.clock.now();
+    const error = await failure(run(world, 'worker'));
+    expect(error).toBeInstanceOf(GaveUpError);
+    expect((error as GaveUpError).exitCode).toBe(75);
+    expect((error as GaveUpError).message).toMatch(/gave up after 2m: no worker token yet/);
+    expect(world.clock.now() - started).toBeGreaterThanOrEqual(JOIN_TIMEOUT_MS);
+    expect(world.clock.now() - started).toBeLessThan(JOIN_TIMEOUT_MS + 5_000);
+    expect(world.fleet.unhealthy).toEqual([SELF.instanceId]);
+    expect(world.fleet.completions).toEqual([]);
+    expect(world.engine.calls).toEqual([]);
+  });
+
+  it('gives up without reporting Unhealthy when SWARMNODE_REPORT_UNHEALTHY=false', async () => {
+    const world = new BootWorld('worker');
+    expect(await failure(run(world, 'worker', { SWARMNODE_REPORT_UNHEALTHY: 'false' }))).toBeInstanceOf(GaveUpError);
+    expect(world.fleet.unhealthy).toEqual([]);
+  });
+
+  it('never inits as a fallback for failed joins: retries the join from the other manager until it gives up', async () => {
+    const world = new BootWorld('manager').withManagers(managerInstance('i-m2', '10.0.0.6'), managerInstance('i-m3', '10.0.0.7'));
+    world.secrets.stored.set('manager', 'SWMTKN-m-1');
+    world.probe.open.add('10.0.0.6').add('10.0.0.7');
+    world.engine.joinError = new Error('could not connect to prospective new cluster member');
+    expect(await failure(run(world, 'manager'))).toBeInstanceOf(GaveUpError);
+    const joins = world.engine.calls.filter((c) => c.op === 'join');
+    expect(joins.length).toBeGreaterThan(2);
+    expect(joins.slice(0, 2).map((c) => c.remoteAddrs?.[0])).toEqual(['10.0.0.6:2377', '10.0.0.7:2377']);
+    expect(ops(world).every((op) => op === 'join')).toBe(true);
+    expect(world.secrets.locks.size).toBe(0);
+    expect(world.fleet.unhealthy).toEqual([SELF.instanceId]);
+  });
+
+  it('a token the swarm keeps rejecting: JoinRejectedError naming the parameter to re-publish', async () => {
+    const world = joinableWorker();
+    world.engine.joinError = new Error('rpc error: code = InvalidArgument desc = A valid join token is necessary to join this cluster');
+    const error = await failure(run(world, 'worker'));
+    expect(error).toBeInstanceOf(JoinRejectedError);
+    expect((error as JoinRejectedError).exitCode).toBe(75);
+    expect((error as JoinRejectedError).message).toContain('/swarmnode/lab/worker-token');
+  });
+
+  it('another instance wins the init-lock race: this one waits for its token and never inits', async () => {
+    const world = new BootWorld('manager').withManagers(managerInstance('i-m2', '10.0.0.6'));
+    world.secrets.tryLock = async (name) => {
+      world.secrets.locks.set(name, 'i-m2');
+      return false;
+    };
+    expect(await failure(run(world, 'manager'))).toBeInstanceOf(GaveUpError);
+    expect(world.engine.calls).toEqual([]);
+  });
+
+  it('an engine that stays unreachable ends boot with exit 69 after the engine wait, not as a give-up', async () => {
+    const world = joinableWorker();
+    let infos = 0;
+    world.engine.info = async () => {
+      infos++;
+      throw new DependencyUnavailableError('Docker engine', 'Docker engine unreachable (GET /info)', 'start it');
+    };
+    const started = world.clock.now();
+    const error = await failure(run(world, 'worker'));
+    expect(error).toBeInstanceOf(DependencyUnavailableError);
+    expect((error as DependencyUnavailableError).exitCode).toBe(69);
+    expect(infos).toBeGreaterThan(1);
+    expect(world.clock.now() - started).toBeLessThan(JOIN_TIMEOUT_MS);
+    expect(world.fleet.unhealthy).toEqual([]);
+  });
+
+  it('SIGTERM while waiting ends boot at once, without reporting the instance Unhealthy', async () => {
+    const world = new BootWorld('worker');
+    const stop = new AbortController();
+    const readToken = world.secrets.readToken.bind(world.secrets);
+    world.secrets.readToken = async (role) => {
+      if (world.secrets.reads === 2) stop.abort(new Error('SIGTERM'));
+      return readToken(role);
+    };
+    const started = world.clock.now();
+    expect(await failure(run(world, 'worker', {}, stop.signal))).toMatchObject({ message: 'SIGTERM' });
+    expect(world.clock.now() - started).toBeLessThan(JOIN_TIMEOUT_MS);
+    expect(world.fleet.unhealthy).toEqual([]);
+  });
+});

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { BootObserver } from '../../../../src/app/boot/observer.js';
+import { MAX_LOCK_CHAIN } from '../../../../src/core/boot/step.js';
+import { BootWorld, managerInstance, SELF } from '../boot-fakes.js';
+
+/** A manager with no token in SSM and no peer answering on 2377: the lock chain decides. */
+function electing(): BootWorld {
+  return new BootWorld('manager').withManagers(managerInstance('i-peer', '10.0.0.6'));
+}
+
+const observe = (world: BootWorld) => new BootObserver(world.observerDeps(), SELF, 'manager', 'lab', world.target).observe();
+
+describe('BootObserver: the init-lock chain', () => {
+  it('free init-lock: take it', async () => {
+    const { facts, step } = await observe(electing());
+    expect(facts.locks).toEqual([{ name: 'init-lock', holder: undefined, holderGone: false }]);
+    expect(step).toMatchObject({ kind: 'take-lock', lock: 'init-lock' });
+  });
+
+  it('a peer answers on 2377: a swarm exists, the lock is not even read', async () => {
+    const world = electing();
+    world.probe.open.add('10.0.0.6');
+    const { step } = await observe(world);
+    expect(step.kind).toBe('wait');
+    expect(world.secrets.lockReads).toEqual([]);
+  });
+
+  it('init-lock held by a running peer: wait for its token, no successor lock', async () => {
+    const world = electing();
+    world.secrets.locks.set('init-lock', 'i-peer');
+    const { facts, step } = await observe(world);
+    expect(facts.locks).toEqual([{ name: 'init-lock', holder: 'i-peer', holderGone: false }]);
+    expect(step.kind).toBe('wait');
+  });
+
+  it('holder terminated before it published: the successor lock init-lock-<holder> is taken', async () => {
+    const world = electing().withManagers(managerInstance('i-dead', '10.0.0.8', { ec2State: 'terminated', lifecycleState: 'Terminated' }));
+    world.secrets.locks.set('init-lock', 'i-dead');
+    const { facts, step } = await observe(world);
+    expect(facts.locks).toEqual([
+      { name: 'init-lock', holder: 'i-dead', holderGone: true },
+      { name: 'init-lock-i-dead', holder: undefined, holderGone: false },
+    ]);
+    expect(step).toMatchObject({ kind: 'take-lock', lock: 'init-lock-i-dead' });
+  });
+
+  it('holder in no cluster ASG any more: gone, the chain moves on', async () => {
+    const world = electing();
+    world.secrets.locks.set('init-lock', 'i-detached');
+    const { step } = await observe(world);
+    expect(step).toMatchObject({ kind: 'take-lock', lock: 'init-lock-i-detached' });
+  });
+
+  it('a STOPPED holder is not gone (it can be started again and would init): wait', async () => {
+    const world = electing().withManagers(managerInstance('i-stopped', '10.0.0.8', { ec2State: 'stopped' }));
+    world.secrets.locks.set('init-lock', 'i-stopped');
+    const { facts, step } = await observe(world);
+    expect(facts.locks).toEqual([{ name: 'init-lock', holder: 'i-stopped', holderGone: false }]);
+    expect(step.kind).toBe('wait');
+    expect(world.secrets.lockReads).toEqual(['init-lock']);
+  });
+
+  it('this instance holds init-lock and nobody superseded it: init', async () => {
+    const world = electing();
+    world.secrets.locks.set('init-lock', SELF.instanceId);
+    const { step } = await observe(world);
+    expect(step).toMatchObject({ kind: 'init', advertiseAddr: SELF.localIpv4 });
+  });
+
+  it('this instance holds init-lock but finds init-lock-<self>: superseded, it must not init', async () => {
+    const world = electing();
+    world.secrets.locks.set('init-lock', SELF.instanceId);
+    world.secrets.locks.set(`init-lock-${SELF.instanceId}`, 'i-peer');
+    const { facts, step } = await observe(world);
+    expect(facts.locks).toEqual([
+      { name: 'init-lock', holder: SELF.instanceId, holderGone: true },
+      { name: `init-lock-${SELF.instanceId}`, holder: 'i-peer', holderGone: false },
+    ]);
+    expect(step.kind).toBe('wait');
+  });
+
+  it('holders vanishing in a row: the chain is read at most MAX_LOCK_CHAIN links deep, then boot waits', async () => {
+    const world = electing();
+    let name = 'init-lock';
+    for (let i = 0; i < MAX_LOCK_CHAIN + 5; i++) {
+      world.secrets.locks.set(name, `i-gone${i}`);
+      name = `init-lock-i-gone${i}`;
+    }
+    const { step } = await observe(world);
+    expect(world.secrets.lockReads).toHaveLength(MAX_LOCK_CHAIN);
+    expect(step.kind).toBe('wait');
+  });
+
+  it('reads nothing but facts: no lock taken, nothing written', async () => {
+    const world = electing();
+    await observe(world);
+    expect(world.secrets.locks.size).toBe(0);
+    expect(world.secrets.writes).toEqual([]);
+    expect(world.engine.calls).toEqual([]);
+  });
+});

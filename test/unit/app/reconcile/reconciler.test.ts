@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { TOKEN_RECHECK_MS, TokenSync } from '../../../../src/app/reconcile/tokens.js';
+import { Reconciler } from '../../../../src/app/reconcile/reconciler.js';
+import { instance, labelsOf, node } from '../../core/watch-fixtures.js';
+import { FakeClock, FakeEngine, FakeFleet, FakeSecrets, silentLog } from '../watch-fakes.js';
+
+const REAP_AFTER = 60_000;
+
+function setup(): { clock: FakeClock; engine: FakeEngine; fleet: FakeFleet; secrets: FakeSecrets; reconciler: Reconciler } {
+  const clock = new FakeClock();
+  const engine = new FakeEngine();
+  const fleet = new FakeFleet(clock);
+  const secrets = new FakeSecrets();
+  secrets.stored.set('manager', engine.tokens.manager);
+  secrets.stored.set('worker', engine.tokens.worker);
+  engine.info_ = { ...engine.info_, nodeId: 'm1', controlAvailable: true };
+  const managers = [1, 2, 3].map((n) => instance(`i-m${n}`, { asgName: 'lab-managers', role: 'manager', privateIp: `10.0.0.${n}` }));
+  const worker = instance('i-w1', { privateIp: '10.0.1.1' });
+  engine.nodeList = [
+    ...managers.map((i, k) => node(`m${k + 1}`, { role: 'manager', leader: k === 0, labels: labelsOf(i) })),
+    node('w1', { addr: '10.0.1.1', labels: labelsOf(worker) }),
+  ];
+  fleet.viewResult = { groups: [], instances: [...managers, worker] };
+  const tokens = new TokenSync(engine.asEngine(), secrets.asStore(), clock, silentLog);
+  const reconciler = new Reconciler({ engine: engine.asEngine(), fleet: fleet.asFleet(), tokens, clock, log: silentLog, cluster: 'lab', reapAfterMs: REAP_AFTER });
+  return { clock, engine, fleet, secrets, reconciler };
+}
+
+const changes = (engine: FakeEngine): string[] => engine.calls.map((c) => `${c.op} ${c.nodeId ?? ''} ${JSON.stringify(c.change ?? '')}`.trim());
+
+describe('Reconciler', () => {
+  it('does nothing on a manager that is not the leader, nor on a worker', async () => {
+    const { engine, reconciler } = setup();
+    engine.nodeList[0]!.manager!.leader = false;
+    engine.nodeList[1]!.manager!.leader = true;
+    expect(await reconciler.round()).toBe('not-leader');
+    engine.info_.controlAvailable = false;
+    expect(await reconciler.round()).toBe('not-manager');
+    expect(engine.calls).toEqual([]);
+  });
+
+  it('drains a terminating worker and sends the full node back with its current version', async () => {
+    const { engine, fleet, reconciler } = setup();
+    fleet.viewResult.instances[3] = { ...fleet.viewResult.instances[3]!, lifecycleState: 'Terminating:Wait' };
+    engine.nodeList[3]!.version = 42;
+    expect(await reconciler.round()).toBe('acted');
+    expect(changes(engine)).toEqual(['update w1 {"availability":"drain"}']);
+    expect(engine.nodeList[3]!.version).toBe(43);
+  });
+
+  it('reaps a crashed worker only after REAP_AFTER of observed Down time', async () => {
+    const { clock, engine, fleet, reconciler } = setup();
+    engine.nodeList[3]!.state = 'down';
+    fleet.viewResult.instances.pop();
+    fleet.ec2.set('i-w1', 'terminated');
+    await reconciler.round();
+    clock.time += REAP_AFTER / 2;
+    await reconciler.round();
+    expect(engine.calls).toEqual([]);
+    clock.time += REAP_AFTER / 2;
+    await reconciler.round();
+    expect(changes(engine)).toEqual(['remove w1 ""']);
+  });
+
+  it('never reaps a Down node whose instance EC2 reports running (partition)', async () => {
+    const { clock, engine, reconciler } = setup();
+    engine.nodeList[3]!.state = 'down';
+    await reconciler.round();
+    clock.time += 10 * REAP_AFTER;
+    await reconciler.round();
+    expect(engine.calls).toEqual([]);
+  });
+
+  it('re-publishes a rotated token on the next round, and reads SSM only when the swarm token changed', async () => {
+    const { engine, secrets, reconciler } = setup();
+    await reconciler.round();
+    await reconciler.round();
+    expect(secrets.reads).toBe(2);
+    engine.tokens.worker = 'SWMTKN-w-2';
+    await reconciler.round();
+    expect(secrets.writes).toEqual(['worker']);
+    expect(secrets.stored.get('worker')).toBe('SWMTKN-w-2');
+  });
+
+  it('re-publishes a parameter deleted behind a running leader, within TOKEN_RECHECK_MS', async () => {
+    const { clock, secrets, reconciler } = setup();
+    await reconciler.round();
+    secrets.stored.delete('worker');
+    await reconciler.round();
+    expect(secrets.writes).toEqual([]);
+    clock.time += TOKEN_RECHECK_MS;
+    await reconciler.round();
+    expect(secrets.writes).toEqual(['worker']);
+    expect(secrets.stored.get('worker')).toBe('SWMTKN-w-1');
+  });
+
+  it('publishes a missing token parameter', async () => {
+    const { secrets, reconciler } = setup();
+    secrets.stored.delete('manager');
+    await reconciler.round();
+    expect(secrets.writes).toEqual(['manager']);
+  });
+});

@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import type { BootFacts } from '../../../../src/core/boot/facts.js';
+import { decideBoot, noJoinReason } from '../../../../src/core/boot/plan.js';
+import { PENDING_GRACE_MS } from '../../../../src/core/boot/step.js';
+
+const SELF = 'i-self';
+const base: BootFacts = {
+  instanceId: SELF,
+  localIpv4: '10.0.0.5',
+  role: 'manager',
+  targetLifecycleState: 'InService',
+  engine: { state: 'inactive', nodeId: '', clusterId: undefined, controlAvailable: false, remoteManagerAddrs: [], error: '' },
+  pendingForMs: 0,
+  clusterSwarmId: undefined,
+  clusterCreatedBy: undefined,
+  managerPeers: ['10.0.0.6', '10.0.0.7'],
+};
+const engine = (patch: Partial<BootFacts['engine']>) => ({ ...base.engine, ...patch });
+const manager = engine({ state: 'active', nodeId: 'n1', clusterId: 'swarm-a', controlAvailable: true });
+const healthy = { healthy: true, role: 'manager' as const, reason: 'ok' };
+
+/** [case, facts (patch over base), expected step kind, expected fields or reason fragment]. */
+const table: [string, Partial<BootFacts>, string, Record<string, unknown>?, RegExp?][] = [
+  ['inactive: first ask whether a token exists', {}, 'need', { fact: 'tokenPresent' }],
+  ['token present: which managers answer?', { tokenPresent: true }, 'need', { fact: 'reachablePeers' }],
+  ['token present: join through every manager, one that answers first', { tokenPresent: true, reachablePeers: ['10.0.0.7'] }, 'join', { remoteAddrs: ['10.0.0.7:2377', '10.0.0.6:2377'], advertiseAddr: '10.0.0.5' }],
+  ['a join failed: start from the next answering manager', { tokenPresent: true, reachablePeers: ['10.0.0.6', '10.0.0.7'], joinFailures: 1 }, 'join', { remoteAddrs: ['10.0.0.7:2377', '10.0.0.6:2377'] }],
+  ['token present, no manager answers yet: wait', { tokenPresent: true, reachablePeers: [] }, 'wait', undefined, /no manager answers/],
+  ['token present, no manager address yet: wait', { tokenPresent: true, managerPeers: [] }, 'wait', undefined, /no manager instance/],
+  ['worker without token: wait, never init', { role: 'worker', tokenPresent: false }, 'wait', undefined, /no worker token/],
+  ['manager without token: probe 2377 first', { tokenPresent: false }, 'need', { fact: 'reachablePeers' }],
+  ['a peer answers 2377: a swarm exists, never init', { tokenPresent: false, reachablePeers: ['10.0.0.6'] }, 'wait', undefined, /never init/],
+  ['nobody answers: read the lock chain', { tokenPresent: false, reachablePeers: [] }, 'need', { fact: 'locks' }],
+  ['lock free: take it', { tokenPresent: false, reachablePeers: [], locks: [{ name: 'init-lock', holder: undefined, holderGone: false }] }, 'take-lock', { lock: 'init-lock' }],
+  ['lock is ours: init', { tokenPresent: false, reachablePeers: [], locks: [{ name: 'init-lock', holder: SELF, holderGone: false }] }, 'init', { advertiseAddr: '10.0.0.5' }],
+  ['lock held by a live peer: wait for its token', { tokenPresent: false, reachablePeers: [], locks: [{ name: 'init-lock', holder: 'i-other', holderGone: false }] }, 'wait', undefined, /i-other holds init-lock/],
+  [
+    'this instance held the lock but a successor lock names it (it was away): never init, wait for the successor',
+    { tokenPresent: false, reachablePeers: [], locks: [{ name: 'init-lock', holder: SELF, holderGone: true }, { name: `init-lock-${SELF}`, holder: 'i-successor', holderGone: false }] },
+    'wait',
+    undefined,
+    /i-successor holds init-lock-/,
+  ],
+  [
+    'a cluster record exists but nothing answers and no token (2377 blocked, tokens deleted): never init again',
+    { tokenPresent: false, reachablePeers: [], clusterSwarmId: 'swarm-old', clusterCreatedBy: 'i-first', locks: [{ name: 'init-lock', holder: undefined, holderGone: false }] },
+    'wait',
+    undefined,
+    /i-first initialised swarm swarm-old: never init twice/,
+  ],
+  [
+    'the record of a holder that vanished before publishing does not stop its successor',
+    { tokenPresent: false, reachablePeers: [], clusterSwarmId: 'swarm-dead', clusterCreatedBy: 'i-dead', locks: [{ name: 'init-lock', holder: 'i-dead', holderGone: true }, { name: 'init-lock-i-dead', holder: undefined, holderGone: false }] },
+    'take-lock',
+    { lock: 'init-lock-i-dead' },
+  ],
+  ['holder gone: follow the successor lock', { tokenPresent: false, reachablePeers: [], locks: [{ name: 'init-lock', holder: 'i-dead', holderGone: true }] }, 'need', { fact: 'locks' }],
+  [
+    'successor lock free: take it',
+    { tokenPresent: false, reachablePeers: [], locks: [{ name: 'init-lock', holder: 'i-dead', holderGone: true }, { name: 'init-lock-i-dead', holder: undefined, holderGone: false }] },
+    'take-lock',
+    { lock: 'init-lock-i-dead' },
+  ],
+  [
+    'lock chain too long: wait',
+    { tokenPresent: false, reachablePeers: [], locks: Array.from({ length: 10 }, (_, i) => ({ name: `l${i}`, holder: `i-${i}`, holderGone: true })) },
+    'wait',
+    undefined,
+    /vanished/,
+  ],
+  ['locked: is there an unlock key?', { engine: engine({ state: 'locked' }) }, 'need', { fact: 'unlockKeyPresent' }],
+  ['locked with a key: unlock', { engine: engine({ state: 'locked' }), unlockKeyPresent: true }, 'unlock'],
+  ['locked without a key: wait', { engine: engine({ state: 'locked' }), unlockKeyPresent: false }, 'wait', undefined, /no unlock-key/],
+  ['pending: let the background join run', { engine: engine({ state: 'pending' }), pendingForMs: 1_000 }, 'wait', undefined, /background/],
+  ['pending too long: leave and rejoin', { engine: engine({ state: 'pending' }), pendingForMs: PENDING_GRACE_MS }, 'leave', { force: true }],
+  ['error: leave only once the right swarm is reachable', { engine: engine({ state: 'error', error: 'x' }), tokenPresent: true, reachablePeers: [] }, 'wait', undefined, /staying/],
+  ['error, right swarm reachable: leave', { engine: engine({ state: 'error', error: 'x' }), tokenPresent: true, reachablePeers: ['10.0.0.6'] }, 'leave'],
+  ['error, no token: wait', { engine: engine({ state: 'error', error: 'x' }), tokenPresent: false }, 'wait'],
+  ['manager of another swarm, right one unreachable: stay', { engine: manager, clusterSwarmId: 'swarm-b', tokenPresent: true, reachablePeers: [] }, 'wait'],
+  ['manager of another swarm, right one reachable: leave', { engine: manager, clusterSwarmId: 'swarm-b', tokenPresent: true, reachablePeers: ['10.0.0.6'] }, 'leave'],
+  [
+    'worker talking to foreign managers: another swarm',
+    { role: 'worker', engine: engine({ state: 'active', nodeId: 'w1', remoteManagerAddrs: ['192.168.9.9:2377'] }), tokenPresent: true, reachablePeers: ['10.0.0.6'] },
+    'leave',
+  ],
+  ['active manager (reboot): check tokens', { engine: manager, clusterSwarmId: 'swarm-a' }, 'need', { fact: 'tokenPresent' }],
+  ['reboot of a manager: verify health, no re-join', { engine: manager, clusterSwarmId: 'swarm-a', tokenPresent: true, health: healthy }, 'healthy', { nodeId: 'n1' }],
+  ['initialised, not yet published: publish', { engine: manager, tokenPresent: false, locks: [{ name: 'init-lock', holder: SELF, holderGone: false }] }, 'publish'],
+  [
+    'successor initialised; the vanished holder\'s record names its dead swarm: publish over it',
+    { engine: manager, clusterSwarmId: 'swarm-dead', tokenPresent: false, locks: [{ name: 'init-lock', holder: 'i-dead', holderGone: true }, { name: 'init-lock-i-dead', holder: SELF, holderGone: false }] },
+    'publish',
+  ],
+  ['record of another swarm, tokens missing: is this instance the initializer?', { engine: manager, clusterSwarmId: 'swarm-b', tokenPresent: false }, 'need', { fact: 'locks' }],
+  [
+    'record of another swarm, tokens missing, another holds the lock: stay, never publish',
+    { engine: manager, clusterSwarmId: 'swarm-b', tokenPresent: false, locks: [{ name: 'init-lock', holder: 'i-x', holderGone: false }] },
+    'wait',
+    undefined,
+    /another swarm/,
+  ],
+  ['record of our swarm, tokens deleted: publish again', { engine: manager, clusterSwarmId: 'swarm-a', tokenPresent: false }, 'publish'],
+  ['tokens missing, not ours to publish: just check health', { engine: manager, tokenPresent: false, locks: [{ name: 'init-lock', holder: 'i-x', holderGone: false }] }, 'need', { fact: 'health' }],
+  [
+    'reboot of a worker: healthy',
+    { role: 'worker', engine: engine({ state: 'active', nodeId: 'w1', remoteManagerAddrs: ['10.0.0.6:2377'] }), health: { healthy: true, role: 'worker', reason: 'ok' } },
+    'healthy',
+    { nodeId: 'w1' },
+  ],
+  ['member not healthy yet: wait', { engine: manager, clusterSwarmId: 'swarm-a', tokenPresent: true, health: { healthy: false, role: 'manager', reason: 'no leader' } }, 'wait', undefined, /no leader/],
+];
+
+describe('decideBoot: observed facts -> next step', () => {
+  it.each(table)('%s', (_name, patch, kind, fields, reason) => {
+    const step = decideBoot({ ...base, ...patch });
+    expect(step.kind).toBe(kind);
+    if (fields) expect(step).toMatchObject(fields);
+    if (reason) expect(step.reason).toMatch(reason);
+    expect(step.reason.length).toBeGreaterThan(0);
+  });
+
+  it('never decides init while a token exists or a peer answers', () => {
+    const locks = [{ name: 'init-lock', holder: SELF, holderGone: false }];
+    expect(decideBoot({ ...base, tokenPresent: true, reachablePeers: ['10.0.0.6'], locks }).kind).toBe('join');
+    expect(decideBoot({ ...base, tokenPresent: true, reachablePeers: [], locks }).kind).toBe('wait');
+    expect(decideBoot({ ...base, tokenPresent: false, reachablePeers: ['10.0.0.7'], locks }).kind).toBe('wait');
+  });
+});
+
+describe('noJoinReason: targets settled before any observation', () => {
+  it('warm pool target: do not join', () => {
+    expect(noJoinReason('Warmed:Stopped')).toMatch(/warm pool instance does not join/);
+  });
+
+  it('being scaled in (boot re-run mid-drain): never rejoin', () => {
+    expect(noJoinReason('Terminated')).toMatch(/watch completes the terminating hook/);
+  });
+
+  it('in service, pending or outside an ASG: boot goes on', () => {
+    for (const target of ['InService', 'Pending', undefined]) expect(noJoinReason(target)).toBeUndefined();
+  });
+});

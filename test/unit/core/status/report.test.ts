@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { buildStatus } from '../../../../src/core/status/report.js';
+import { instance, labelsOf, node } from '../watch-fixtures.js';
+
+const m = [1, 2, 3].map((n) => instance(`i-m${n}`, { asgName: 'lab-managers', role: 'manager', privateIp: `10.0.0.${n}` }));
+const managerNodes = m.map((i, k) => node(`m${k + 1}`, { role: 'manager', leader: k === 0, labels: labelsOf(i) }));
+const fleet = { groups: [], instances: m };
+
+describe('buildStatus', () => {
+  it('pairs instances and nodes; a healthy cluster shows no drift', () => {
+    const report = buildStatus({ fleet, nodes: managerNodes, selfAddress: '10.0.0.1' });
+    expect(report.rows.map((r) => [r.instance?.instanceId, r.node?.id, r.drift])).toEqual([
+      ['i-m1', 'm1', []],
+      ['i-m2', 'm2', []],
+      ['i-m3', 'm3', []],
+    ]);
+    expect(report.quorumLost).toBe(false);
+  });
+
+  it('names each drift: missing node, stale node, labels, undrained terminating instance', () => {
+    const extra = instance('i-w1', { privateIp: '10.0.1.1' });
+    const terminating = { ...m[2]!, lifecycleState: 'Terminating:Wait' };
+    const report = buildStatus({
+      fleet: { groups: [], instances: [m[0]!, m[1]!, terminating, extra] },
+      nodes: [managerNodes[0]!, { ...managerNodes[1]!, labels: {} }, managerNodes[2]!, node('x9', { state: 'down', addr: '10.9.9.9' })],
+      selfAddress: '10.0.0.1',
+    });
+    const drift = Object.fromEntries(report.rows.map((r) => [r.instance?.instanceId ?? r.node?.id, r.drift.join('; ')]));
+    expect(drift).toEqual({
+      'i-m1': '',
+      'i-m2': expect.stringContaining('labels out of date'),
+      'i-m3': 'instance terminating, node not drained',
+      x9: 'node Down; no instance in any cluster ASG',
+      'i-w1': 'in service but no swarm node',
+    });
+  });
+
+  it('2 of 3 managers lost: quorum lost, says to force a new cluster from this manager', () => {
+    const nodes = managerNodes.map((n, k) => (k === 0 ? n : { ...n, state: 'down', manager: { leader: false, reachability: 'unreachable', addr: '' } }));
+    const report = buildStatus({ fleet, nodes, selfAddress: '10.0.0.1' });
+    expect(report.quorumLost).toBe(true);
+    expect(report.advice[0]).toContain('docker swarm init --force-new-cluster --advertise-addr 10.0.0.1');
+  });
+
+  it('no node list (no leader): quorum lost, instances still listed', () => {
+    const report = buildStatus({ fleet, nodes: undefined, selfAddress: '10.0.0.2' });
+    expect(report.quorum).toBeUndefined();
+    expect(report.quorumLost).toBe(true);
+    expect(report.rows).toHaveLength(3);
+    expect(report.advice[0]).toContain('--force-new-cluster');
+  });
+});
