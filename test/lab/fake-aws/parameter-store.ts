@@ -24,6 +24,7 @@ export interface PutRequest {
 
 const DEFAULT_SSM_KEY = 'alias/aws/ssm';
 const NAME_PATTERN = /^[a-zA-Z0-9_.\-/]{1,2048}$/;
+const MAX_LEVELS = 15;
 
 /**
  * SSM parameters. Every method is synchronous on purpose: the server is single-threaded, so the
@@ -84,6 +85,12 @@ export class ParameterStore {
   /** Parameters under `path` (a directory: direct children unless recursive), sorted by name. */
   byPath(path: string, recursive: boolean): StoredParameter[] {
     validateName(path);
+    // "Hierarchies start with a forward slash (/) ... can have a maximum of 15 levels."
+    // https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParametersByPath.html
+    if (!path.startsWith('/')) throw new AwsError('ValidationException', `The path ${path} is invalid: a hierarchy must begin with a forward slash (/).`);
+    if (path.split('/').filter((level) => level !== '').length > MAX_LEVELS) {
+      throw new AwsError('ValidationException', `The path ${path} is invalid: a hierarchy can have a maximum of ${MAX_LEVELS} levels.`);
+    }
     const dir = path.endsWith('/') ? path : `${path}/`;
     return [...this.params.values()]
       .filter((p) => p.name.startsWith(dir) && (recursive || !p.name.slice(dir.length).includes('/')))

@@ -80,4 +80,30 @@ describe('fake SSM over awsJson1_1', () => {
       ['/swarmnode/lab/deep/d', '4'],
     ]);
   });
+
+  it('refuses a path outside a hierarchy, more than 10 results a page and a forged NextToken', async () => {
+    await put('/swarmnode/lab/a', '1');
+    const byPath = (input: { Path: string; MaxResults?: number; NextToken?: string }) => f.ssm.send(new GetParametersByPathCommand(input));
+    await expect(byPath({ Path: 'swarmnode/lab' })).rejects.toMatchObject({ name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+    await expect(byPath({ Path: `/${Array.from({ length: 16 }, (_, i) => `l${i}`).join('/')}` })).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(byPath({ Path: '/swarmnode/lab', MaxResults: 11 })).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringContaining('less than or equal to 10'),
+    });
+    await expect(byPath({ Path: '/swarmnode/lab', MaxResults: 0 })).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(byPath({ Path: '/swarmnode/lab', NextToken: 'forged' })).rejects.toMatchObject({ name: 'InvalidNextToken' });
+    await expect(byPath({ Path: '/swarmnode/lab', MaxResults: 10 })).resolves.toMatchObject({ Parameters: [{ Name: '/swarmnode/lab/a', Version: 1 }] });
+  });
+
+  it('reports each overwrite’s Version and LastModifiedDate, in GetParameter and GetParametersByPath alike', async () => {
+    await put('/swarmnode/lab/v', 'one');
+    const first = (await f.ssm.send(new GetParameterCommand({ Name: '/swarmnode/lab/v' }))).Parameter;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await put('/swarmnode/lab/v', 'two', { Overwrite: true });
+    const second = (await f.ssm.send(new GetParameterCommand({ Name: '/swarmnode/lab/v' }))).Parameter;
+    expect([first?.Version, second?.Version]).toEqual([1, 2]);
+    expect(second?.LastModifiedDate?.getTime()).toBeGreaterThan(first?.LastModifiedDate?.getTime() ?? Infinity);
+    const listed = (await f.ssm.send(new GetParametersByPathCommand({ Path: '/swarmnode/lab' }))).Parameters?.[0];
+    expect(listed).toMatchObject({ Name: '/swarmnode/lab/v', Value: 'two', Version: 2, LastModifiedDate: second?.LastModifiedDate });
+  });
 });

@@ -4,7 +4,7 @@ import { paginate } from './pagination.js';
 import type { ParameterStore, ParameterType, StoredParameter } from './parameter-store.js';
 import type { JsonHandler } from './wire.js';
 
-/** SSM Parameter Store (awsJson1_1, AmazonSSM): the four calls swarmnode uses. */
+/** SSM Parameter Store (awsJson1_1, AmazonSSM): GetParameter, PutParameter, DeleteParameter, GetParametersByPath. */
 export const ssmApi: Record<string, JsonHandler> = {
   GetParameter(input, { cloud }) {
     const stored = cloud.parameters.require(requiredString(input, 'Name'));
@@ -32,9 +32,15 @@ export const ssmApi: Record<string, JsonHandler> = {
   },
 
   GetParametersByPath(input, { cloud }) {
+    const maxResults = optionalNumber(input, 'MaxResults');
+    // "Valid Range: Minimum value of 1. Maximum value of 10."
+    if (maxResults !== undefined && (maxResults < 1 || maxResults > 10)) {
+      const bound = maxResults < 1 ? 'greater than or equal to 1' : 'less than or equal to 10';
+      throw new AwsError('ValidationException', `1 validation error detected: Value '${maxResults}' at 'maxResults' failed to satisfy constraint: Member must have value ${bound}`);
+    }
     const all = cloud.parameters.byPath(requiredString(input, 'Path'), optionalBoolean(input, 'Recursive'));
     const { page, nextToken } = paginate(all, {
-      maxResults: optionalNumber(input, 'MaxResults'),
+      maxResults,
       nextToken: optionalString(input, 'NextToken'),
       defaultSize: 10,
       maxSize: 10,
