@@ -12,6 +12,7 @@ import { awsQueryError, awsQueryResponse, ec2QueryError, ec2QueryResponse } from
 import { QueryParams } from './query-params.js';
 import { readBody, sendWire } from './http-io.js';
 import { ssmApi } from './ssm-api.js';
+import type { CallShape } from './aws-throttle.js';
 import type { CallContext, JsonHandler, Protocol, QueryHandler, WireResponse } from './wire.js';
 
 interface Route {
@@ -19,6 +20,8 @@ interface Route {
   /** 'service:Action', as IAM names it: the key of counters and fault rules. */
   api: string;
   run(ctx: CallContext): WireResponse;
+  /** Which AWS-like throttle bucket the call draws from, where the API name alone does not say. */
+  shape?: CallShape;
 }
 
 const QUERY_SERVICES: Record<string, { service: string; protocol: Protocol; xmlns: string; api: Record<string, QueryHandler> }> = {
@@ -47,10 +50,11 @@ async function handle(cloud: FakeCloud, req: IncomingMessage): Promise<WireRespo
     protocol = route.protocol;
     const { caller, instanceId } = cloud.callerOf(accessKeyOf(header(req, 'authorization')));
     cloud.recordCall(route.api, caller);
-    const decision = cloud.faults.decide(route.api, instanceId);
+    const decision = cloud.faults.decide(route.api, instanceId, route.shape);
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
     if (decision.fault !== undefined) {
       cloud.recordRejection();
+      if (decision.fault.kind === 'throttle') cloud.recordThrottle(route.api);
       const callerArn = `arn:aws:sts::${cloud.accountId}:assumed-role/swarmnode-lab/${caller}`;
       throw faultError(decision.fault, protocol, route.api, callerArn);
     }
@@ -91,6 +95,8 @@ function routeOf(target: string | undefined, body: string): Route {
     protocol: service.protocol,
     api: `${service.service}:${action}`,
     run: (ctx) => render(action, handler(params, ctx), ctx.requestId, service.xmlns),
+    // EC2 throttles some Describe* calls made with neither a filter nor pagination harder.
+    shape: { unfilteredUnpaginated: params.structs('Filter').length === 0 && params.string('MaxResults') === undefined && params.string('NextToken') === undefined },
   };
 }
 

@@ -2,8 +2,12 @@ export interface CallStats {
   total: number;
   /** Calls the fault injector answered with an error instead of the API. */
   rejected: number;
+  /** The rejected calls that were throttled (injected rules or the AWS-like preset). */
+  throttled: number;
   byApi: Record<string, number>;
   byCaller: Record<string, Record<string, number>>;
+  /** Throttled calls by API, e.g. { 'ssm:PutParameter': 12 }. */
+  throttledByApi: Record<string, number>;
 }
 
 /** Counts every API call (including throttled and failed ones) by API and by caller. */
@@ -21,6 +25,12 @@ export class CallCounter {
     this.stats.rejected += 1;
   }
 
+  /** A call already recorded and rejected was throttled. */
+  throttle(api: string): void {
+    this.stats.throttled += 1;
+    this.stats.throttledByApi[api] = (this.stats.throttledByApi[api] ?? 0) + 1;
+  }
+
   snapshot(): CallStats {
     return structuredClone(this.stats);
   }
@@ -31,5 +41,5 @@ export class CallCounter {
 }
 
 function empty(): CallStats {
-  return { total: 0, rejected: 0, byApi: {}, byCaller: {} };
+  return { total: 0, rejected: 0, throttled: 0, byApi: {}, byCaller: {}, throttledByApi: {} };
 }

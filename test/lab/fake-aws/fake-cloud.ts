@@ -6,6 +6,7 @@ import { Faults } from './faults.js';
 import { FakeKms } from './kms.js';
 import { LifecycleActions, type ActionRef } from './lifecycle.js';
 import { ParameterStore, type StoredParameter } from './parameter-store.js';
+import type { AwsThrottle, AwsThrottleOptions } from './aws-throttle.js';
 import type {
   FakeGroup,
   FakeInstance,
@@ -206,6 +207,11 @@ export class FakeCloud {
     return this.parameters.get(name);
   }
 
+  /** AWS's default throttling, per API family, scaled for the lab (e.g. { scale: 0.1 }); see aws-throttle.ts. */
+  throttleLikeAws(opts: AwsThrottleOptions = {}): AwsThrottle {
+    return this.faults.throttleLikeAws({ region: this.region, ...opts });
+  }
+
   /** Credentials the fake IMDS serves to an instance; calls signed with them count as that instance's. */
   instanceCredentials(instanceId: string): { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: Date } {
     return {
@@ -229,6 +235,11 @@ export class FakeCloud {
 
   recordRejection(): void {
     this.counter.reject();
+  }
+
+  /** A recorded, rejected call was throttled. */
+  recordThrottle(api: string): void {
+    this.counter.throttle(api);
   }
 
   calls(): CallStats {

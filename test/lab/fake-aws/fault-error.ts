@@ -9,6 +9,8 @@ export function faultError(fault: Fault, protocol: Protocol, api: string, caller
   switch (fault.kind) {
     case 'throttle':
       if (protocol === 'ec2Query') return new AwsError('RequestLimitExceeded', 'Request limit exceeded.', 503);
+      // KMS words its throttling its own way (AWS Knowledge Center "kms-throttlingexception-error").
+      if (api.startsWith('kms:')) return new AwsError('ThrottlingException', 'You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.');
       return new AwsError(protocol === 'awsQuery' ? 'Throttling' : 'ThrottlingException', 'Rate exceeded');
     case 'deny': {
       const message = `User: ${callerArn} is not authorized to perform: ${api} because no identity-based policy allows the ${api} action`;

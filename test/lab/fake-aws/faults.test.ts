@@ -34,7 +34,8 @@ describe('fake AWS faults and counters', () => {
       await expect(calls[service]()).rejects.toMatchObject({ name, $metadata: { httpStatusCode: status } });
     }
     const stats = f.cloud.calls();
-    expect(stats).toMatchObject({ total: 12, rejected: 4 });
+    expect(stats).toMatchObject({ total: 12, rejected: 4, throttled: 4 });
+    expect(stats.throttledByApi).toEqual({ [apis.asg]: 1, [apis.ec2]: 1, [apis.kms]: 1, [apis.ssm]: 1 });
     expect(stats.byApi).toEqual({ [apis.asg]: 3, [apis.ec2]: 3, [apis.kms]: 3, [apis.ssm]: 3 });
   });
 
@@ -91,6 +92,6 @@ describe('fake AWS faults and counters', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(290);
     expect(f.cloud.calls().total).toBe(1);
     f.cloud.resetCalls();
-    expect(f.cloud.calls()).toEqual({ total: 0, rejected: 0, byApi: {}, byCaller: {} });
+    expect(f.cloud.calls()).toEqual({ total: 0, rejected: 0, throttled: 0, byApi: {}, byCaller: {}, throttledByApi: {} });
   });
 });

@@ -1,3 +1,5 @@
+import { AwsThrottle, type AwsThrottleOptions, type CallShape } from './aws-throttle.js';
+
 export type ServerErrorCode = 'InternalFailure' | 'ServiceUnavailable';
 
 /** What the injector decided for one call; each protocol renders `fault` in its own real shape. */
@@ -29,8 +31,32 @@ export class Faults {
   private serverErrors: ServerErrorRule[] = [];
   private latencies: { api: string | undefined; ms: number }[] = [];
   private denials: { api: string; instanceId: string | undefined }[] = [];
+  private aws: AwsThrottle | undefined;
 
   constructor(private readonly now: () => number) {}
+
+  /**
+   * AWS's own throttling: a token bucket per API family sized like AWS's documented defaults,
+   * times `scale` (see aws-throttle.ts for the figures and their sources). Replaces any earlier
+   * preset; works alongside the `throttle` rules. Returns the preset, whose `limits` are the sizes in force.
+   */
+  throttleLikeAws(opts: AwsThrottleOptions = {}): AwsThrottle {
+    this.aws = new AwsThrottle(this.now, opts);
+    return this.aws;
+  }
+
+  /**
+   * A call a service makes on the caller's behalf (S3 calling KMS for SSE-KMS): it counts against
+   * the caller's AWS quota, so it is refused when the AWS-like preset's bucket is empty.
+   */
+  allowOnBehalf(api: string): boolean {
+    return this.aws?.take(api)?.allowed ?? true;
+  }
+
+  /** Whether `api` is denied to this caller: a service checks it for the calls it makes on the caller's behalf. */
+  isDenied(api: string, callerInstanceId: string | undefined): boolean {
+    return this.denials.some((d) => d.api === api && (d.instanceId === undefined || d.instanceId === callerInstanceId));
+  }
 
   /** Token bucket: `burst` calls at once, then `ratePerSec` per second. */
   throttle(rule: { api?: string; ratePerSec: number; burst: number }): void {
@@ -56,15 +82,17 @@ export class Faults {
     this.serverErrors = [];
     this.latencies = [];
     this.denials = [];
+    this.aws = undefined;
   }
 
-  decide(api: string, callerInstanceId: string | undefined): FaultDecision {
+  /** `shape` says which AWS-like bucket the call draws from where its API name alone does not (S3 prefix, EC2 filters). */
+  decide(api: string, callerInstanceId: string | undefined, shape: CallShape = {}): FaultDecision {
     const latencyMs = this.latencies.filter((l) => matches(l.api, api)).reduce((sum, l) => sum + l.ms, 0);
-    if (this.denials.some((d) => d.api === api && (d.instanceId === undefined || d.instanceId === callerInstanceId))) {
+    if (this.isDenied(api, callerInstanceId)) {
       return { fault: { kind: 'deny' }, latencyMs };
     }
     // Every matching bucket is charged, so a global and a per-API limit both hold.
-    let throttled = false;
+    let throttled = this.aws?.take(api, shape)?.allowed === false;
     for (const bucket of this.buckets.filter((b) => matches(b.api, api))) {
       if (!this.take(bucket)) throttled = true;
     }
