@@ -13,6 +13,7 @@ import { QueryParams } from './query-params.js';
 import { readBody, sendWire } from './http-io.js';
 import { ssmApi } from './ssm-api.js';
 import type { CallShape } from './aws-throttle.js';
+import { handleS3, isS3Request } from './s3-api.js';
 import type { CallContext, JsonHandler, Protocol, QueryHandler, WireResponse } from './wire.js';
 
 interface Route {
@@ -37,6 +38,11 @@ const JSON_SERVICES: Record<string, { service: string; api: Record<string, JsonH
 /** The AWS API endpoint: routes each request to its service, applies faults, counts, answers. */
 export function awsRequestListener(cloud: FakeCloud): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
+    // S3 speaks restXml with binary bodies: it has its own front (s3-api.ts).
+    if (isS3Request(req)) {
+      void handleS3(cloud, req, res, accessKeyOf(header(req, 'authorization')));
+      return;
+    }
     void handle(cloud, req).then((wire) => sendWire(res, wire));
   };
 }

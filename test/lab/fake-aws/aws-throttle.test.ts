@@ -1,6 +1,7 @@
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { EncryptCommand } from '@aws-sdk/client-kms';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsThrottle, TokenBucket } from './aws-throttle.js';
@@ -104,18 +105,22 @@ describe('AWS-like token buckets', () => {
 
 describe('AWS-like throttling through the SDK', () => {
   let f: Fixture;
+  let s3: S3Client;
   beforeEach(async () => {
     f = await startFixture();
     f.cloud.createKey({ alias: 'alias/k' });
+    f.cloud.createBucket('lab-bucket');
+    s3 = new S3Client({ region: 'eu-west-1', endpoint: f.server.awsUrl, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 's' }, maxAttempts: 1 });
   });
   afterEach(async () => {
+    s3.destroy();
     await f.close();
   });
 
   it('answers a burst beyond a bucket with each service’s throttling error, and counts it', async () => {
     // At 1/100 of AWS's rates every bucket here holds a single token and refills in seconds or more.
-    // (KMS's real quota is too large for that: it gets a smaller figure first.)
-    f.cloud.throttleLikeAws({ scale: 0.01, limits: { 'kms-crypto': { capacity: 100, refillPerSec: 1 } } });
+    // (KMS's and S3's real quotas are too large for that: they get smaller figures first.)
+    f.cloud.throttleLikeAws({ scale: 0.01, limits: { 'kms-crypto': { capacity: 100, refillPerSec: 1 }, 's3-write': { capacity: 100, refillPerSec: 10 } } });
     const twice = async (call: () => Promise<unknown>) => {
       await call();
       return call();
@@ -133,14 +138,20 @@ describe('AWS-like throttling through the SDK', () => {
       name: 'ThrottlingException',
       message: expect.stringContaining('rate at which you may call KMS'),
     });
+    const putTo = (Key: string, sse?: 'aws:kms') => s3.send(new PutObjectCommand({ Bucket: 'lab-bucket', Key, Body: 'x', ServerSideEncryption: sse, SSEKMSKeyId: sse && 'alias/k' }));
+    await expect(twice(() => putTo('nodes/a'))).rejects.toMatchObject({ name: 'SlowDown', $metadata: { httpStatusCode: 503 } });
+    // Another prefix is another partition; but its SSE-KMS upload needs a KMS call, and KMS's quota is spent.
+    await expect(putTo('backups/a')).resolves.toBeDefined();
+    await expect(putTo('other/a', 'aws:kms')).rejects.toMatchObject({ name: 'KMS.ThrottlingException', $metadata: { httpStatusCode: 400 } });
 
     expect(f.cloud.calls()).toMatchObject({
-      throttled: 4,
+      throttled: 6,
       throttledByApi: {
         'ssm:PutParameter': 1,
         'autoscaling:DescribeAutoScalingGroups': 1,
         'ec2:DescribeInstances': 1,
         'kms:Encrypt': 1,
+        's3:PutObject': 2,
       },
     });
   });

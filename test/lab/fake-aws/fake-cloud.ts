@@ -7,6 +7,7 @@ import { FakeKms } from './kms.js';
 import { LifecycleActions, type ActionRef } from './lifecycle.js';
 import { ParameterStore, type StoredParameter } from './parameter-store.js';
 import type { AwsThrottle, AwsThrottleOptions } from './aws-throttle.js';
+import { FakeS3, type BucketOptions, type FakeBucket, type S3Version } from './s3.js';
 import type {
   FakeGroup,
   FakeInstance,
@@ -51,6 +52,7 @@ export class FakeCloud {
   readonly faults: Faults;
   readonly kms: FakeKms;
   readonly parameters: ParameterStore;
+  readonly s3: FakeS3;
 
   private host: InstanceHost | undefined;
   private readonly allocateIp: (instance: { virtual: boolean }) => string;
@@ -72,6 +74,7 @@ export class FakeCloud {
     this.faults = new Faults(this.now);
     this.kms = new FakeKms(this.region, this.accountId);
     this.parameters = new ParameterStore(this.kms, `arn:aws:ssm:${this.region}:${this.accountId}:parameter`, this.now);
+    this.s3 = new FakeS3(this.kms, this.region, this.accountId, this.now);
     this.actions = new LifecycleActions((id, transition, result) => this.onActionsDone(id, transition, result));
     this.events.setMaxListeners(100);
   }
@@ -205,6 +208,36 @@ export class FakeCloud {
 
   parameter(name: string): StoredParameter | undefined {
     return this.parameters.get(name);
+  }
+
+  // S3 and AWS-like throttling, for the lab and tests:
+  // - createBucket(name, { versioning?, kmsKeyId? }): a bucket, SSE-S3 by default or SSE-KMS with
+  //   that key by default; objects reach it over the wire (s3-api.ts: PutObject, GetObject,
+  //   HeadObject, DeleteObject, ListObjectsV2, HeadBucket), path-style or virtual-hosted.
+  // - bucketObjects(name, prefix?) lists the live objects, objectVersions(name, key?) every version
+  //   and delete marker (newest first), readObject(name, key, versionId?) the plaintext of one;
+  //   `s3` is the store itself (stored bytes, SSE details).
+  // - throttleLikeAws({ scale }) installs AWS's default throttling per API family
+  //   (aws-throttle.ts); calls().throttled and calls().throttledByApi count the throttled calls.
+
+  /** A bucket, as the lab's stack would create it (not through the API). Throws on a taken or invalid name. */
+  createBucket(name: string, opts: BucketOptions = {}): FakeBucket {
+    return this.s3.createBucket(name, opts);
+  }
+
+  /** The live objects of a bucket under `prefix`, in listing order, as ListObjectsV2 would show them. */
+  bucketObjects(bucket: string, prefix = ''): S3Version[] {
+    return this.s3.liveObjects(bucket, prefix);
+  }
+
+  /** Every version and delete marker of a key (or of the whole bucket), newest first. */
+  objectVersions(bucket: string, key?: string): S3Version[] {
+    return this.s3.versions(bucket, key);
+  }
+
+  /** An object's plaintext (decrypted if SSE-KMS), without going through the API or its faults. */
+  readObject(bucket: string, key: string, versionId?: string): Buffer {
+    return this.s3.open(this.s3.find(bucket, key, versionId), () => undefined);
   }
 
   /** AWS's default throttling, per API family, scaled for the lab (e.g. { scale: 0.1 }); see aws-throttle.ts. */
