@@ -8,7 +8,7 @@ const POOL_STATES: readonly PoolState[] = ['Stopped', 'Running', 'Hibernated'];
  * (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutWarmPool.html): MinSize >= 0,
  * MaxGroupPreparedCapacity >= -1 (-1 clears it), PoolState Stopped (default) | Running | Hibernated.
  */
-export function warmPoolOf(group: FakeGroup, spec: WarmPoolSpec): WarmPool {
+export function warmPoolOf(group: Pick<FakeGroup, 'name' | 'spot'>, spec: WarmPoolSpec): WarmPool {
   if (group.spot) {
     // PutWarmPool: "cannot be called on an Auto Scaling group that has a mixed instances policy or a
     // launch template or launch configuration that requests Spot Instances".
@@ -39,7 +39,7 @@ export function warmPoolOf(group: FakeGroup, spec: WarmPoolSpec): WarmPool {
  * MinSize (MinSize = MaxGroupPreparedCapacity gives an absolute size); 0 while PendingDelete.
  * https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-warm-pools.html
  */
-export function warmPoolSize(group: FakeGroup): number {
+export function warmPoolSize(group: Pick<FakeGroup, 'warmPool' | 'max' | 'desired'>): number {
   const pool = group.warmPool;
   if (pool === undefined || pool.status === 'PendingDelete') return 0;
   const prepared = pool.maxGroupPreparedCapacity ?? group.max;
