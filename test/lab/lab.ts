@@ -261,13 +261,13 @@ export class Lab {
 
   /** An EC2 instance rebalance recommendation (Spot Instances only). */
   rebalance(instanceId: string): Date {
-    this.requireKnown(instanceId);
+    this.requireSpot(instanceId);
     return this.cloud.recommendRebalance(instanceId);
   }
 
   /** A Spot interruption notice; EC2 carries the action out `inMs` later (two minutes by default, as on AWS). */
   interruptSpot(instanceId: string, opts: { action?: SpotAction; inMs?: number } = {}): { action: SpotAction; time: Date } {
-    this.requireKnown(instanceId);
+    this.requireSpot(instanceId);
     return this.cloud.interruptSpot(instanceId, opts);
   }
 
@@ -332,6 +332,14 @@ export class Lab {
     const instance = this.host.instance(instanceId);
     if (instance === undefined) throw new LabUsageError(`unknown lab instance '${instanceId}'`, `use one of: ${this.instances().map((i) => i.instanceId).join(', ')}`);
     return instance;
+  }
+
+  /** EC2 sends interruption notices and rebalance recommendations to Spot Instances only. */
+  private requireSpot(instanceId: string): void {
+    this.requireKnown(instanceId);
+    if (this.cloud.instance(instanceId)?.lifecycle !== 'spot') {
+      throw new LabUsageError(`${instanceId} is an On-Demand instance: EC2 sends Spot notices and rebalance recommendations to Spot Instances only`, 'use an instance of a Spot group (`up --spot-workers`, or LabOptions.spot)');
+    }
   }
 
   private requireAgent(instanceId: string) {
