@@ -86,14 +86,16 @@ function isFile(path: string): boolean {
 /**
  * argv that runs `argv` inside the v2 cgroup `relative` (created if needed): a shell writes its own
  * pid to cgroup.procs, then execs, so the process and all it forks belong to the cgroup from their
- * first instruction. Without a v2 hierarchy, `argv` runs where it is.
+ * first instruction. The shell exports PWD, which the program must not inherit (systemd sets no
+ * such variable): `env -u PWD` drops it in the same exec chain. Without a v2 hierarchy, `argv` runs
+ * where it is.
  */
 export function inCgroup(relative: string, argv: readonly string[]): string[] {
   const root = cgroupV2Root();
   if (root === undefined) return [...argv];
   const dir = join(root, relative);
   mkdirSync(dir, { recursive: true });
-  return ['sh', '-c', 'echo $$ > "$0" && exec "$@"', join(dir, 'cgroup.procs'), ...argv];
+  return ['sh', '-c', 'echo $$ > "$0" && exec env -u PWD "$@"', join(dir, 'cgroup.procs'), ...argv];
 }
 
 /**
