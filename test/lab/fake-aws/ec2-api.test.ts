@@ -109,6 +109,7 @@ describe('fake EC2 over ec2Query', () => {
     await expect(create(['bogus'], [{ Key: 'k', Value: 'v' }])).rejects.toMatchObject({ name: 'InvalidInstanceID.Malformed' });
     await expect(create([id], [{ Key: 'aws:autoscaling:groupName', Value: 'other' }])).rejects.toMatchObject({ name: 'InvalidParameterValue', message: expect.stringContaining("reserved for internal use") });
     await expect(f.ec2.send(new DeleteTagsCommand({ Resources: [id], Tags: [{ Key: 'aws:autoscaling:groupName' }] }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    await expect(create([id], [{ Key: 'long', Value: 'x'.repeat(257) }])).rejects.toMatchObject({ name: 'InvalidParameterValue' });
     const fifty = Array.from({ length: 50 }, (_, n) => ({ Key: `k${n}`, Value: 'v' }));
     await create([id], fifty);
     await expect(create([id], [{ Key: 'one-more', Value: 'v' }])).rejects.toMatchObject({ name: 'TagLimitExceeded', $metadata: { httpStatusCode: 400 } });
@@ -116,6 +117,6 @@ describe('fake EC2 over ec2Query', () => {
     // Overwriting an existing key adds nothing.
     await create([id], [{ Key: 'k0', Value: 'w' }]);
     expect((await tagsOf(id))['k0']).toBe('w');
-    expect(f.cloud.calls().byApi).toMatchObject({ 'ec2:CreateTags': 7, 'ec2:DeleteTags': 1 });
+    expect(f.cloud.calls().byApi).toMatchObject({ 'ec2:CreateTags': 8, 'ec2:DeleteTags': 1 });
   });
 });

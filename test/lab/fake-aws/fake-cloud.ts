@@ -302,7 +302,10 @@ export class FakeCloud {
   /** EC2 CreateTags on instances: adds or overwrites. */
   createTags(instanceIds: string[], tags: Record<string, string>): void {
     const instances = instanceIds.map((id) => this.requireEc2Instance(id));
-    for (const key of Object.keys(tags)) assertUserTagKey(key);
+    for (const [key, value] of Object.entries(tags)) {
+      assertUserTagKey(key);
+      if (value.length > 256) throw new AwsError('InvalidParameterValue', `Value ( ${value.slice(0, 40)}... ) for parameter value is invalid. Tag values accept a maximum of 256 characters`);
+    }
     for (const instance of instances) {
       const merged = { ...instance.tags, ...tags };
       if (userTagCount(merged) > MAX_TAGS) {
