@@ -73,6 +73,21 @@ describe('lab CLI', () => {
     expectOneLineError(await lab('scale', 'managers', '-2', '--name', name), 64, /whole number >= 0/);
     expectOneLineError(await lab('scale', 'nope', '1', '--name', name), 64, /unknown group 'nope'/);
 
+    const pool = await lab('warm-pool', 'workers', '--size', '1', '--state', 'Running', '--name', name);
+    expect(pool.code).toBe(0);
+    expect(pool.stdout).toMatch(/workers: warm pool put \(Running\); launched into it: i-/);
+    const warmed = async (): Promise<string[]> =>
+      (JSON.parse((await lab('status', '--json', '--name', name)).stdout) as { lifecycle: string }[]).map((r) => r.lifecycle).filter((l) => l.startsWith('Warmed:'));
+    for (let tries = 0; tries < 50 && (await warmed()).join() !== 'Warmed:Running'; tries++) await new Promise((r) => setTimeout(r, 200));
+    expect(await warmed()).toEqual(['Warmed:Running']);
+    expect((await lab('warm-pool', 'workers', '--delete', '--force', '--name', name)).code).toBe(0);
+    expectOneLineError(await lab('warm-pool', 'workers', '--size', '2', '--state', 'Frozen', '--name', name), 64, /--state must be one of/);
+
+    const event = await lab('event', first.instanceId, 'instance-reboot', '--in', '1h', '--name', name);
+    expect(event.code).toBe(0);
+    expect(event.stdout).toMatch(/instance-reboot instance-event-[0-9a-f]{17} scheduled on/);
+    expectOneLineError(await lab('rebalance', first.instanceId, '--name', name), 64, /On-Demand/);
+
     const down = await lab('down', '--name', name);
     expect(down.code).toBe(0);
     expect(down.stdout).toMatch(/nothing left behind/);

@@ -3,6 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentUnit } from './agent-unit.js';
+import { inCgroup } from './cgroups.js';
 import { inInstance, type InstanceNamespaces } from './instance-exec.js';
 
 export interface AgentRunSpec {
@@ -12,6 +13,8 @@ export interface AgentRunSpec {
   environment: () => Record<string, string>;
   logFile: string;
   startDelayMs: number;
+  /** v2 cgroup (relative) the agent's processes run in, so hibernation can freeze them. */
+  cgroup: string;
 }
 
 /**
@@ -25,6 +28,7 @@ export class AgentSupervisor {
   private bootCode!: Promise<number>;
   private settleBoot: (code: number) => void = () => undefined;
   private cancelDelay = new AbortController();
+  private bootRuns = 0;
 
   constructor(private readonly spec: AgentRunSpec) {
     this.resetBoot();
@@ -35,6 +39,11 @@ export class AgentSupervisor {
     this.cancelDelay = new AbortController();
     this.resetBoot();
     this.running = this.run(startDelayMs);
+  }
+
+  /** How many times `swarmnode boot` has been started (once per boot of the instance). */
+  get boots(): number {
+    return this.bootRuns;
   }
 
   /** Exit code of the latest `swarmnode boot`; rejects if it has not exited within timeoutMs. */
@@ -85,6 +94,7 @@ export class AgentSupervisor {
       await sleep(startDelayMs, undefined, { signal: this.cancelDelay.signal }).catch(() => undefined);
     }
     if (this.stopping) return;
+    this.bootRuns += 1;
     const bootCode = await this.runOnce(this.spec.unit.boot);
     this.settleBoot(bootCode);
     if (bootCode !== 0) return;
@@ -98,7 +108,8 @@ export class AgentSupervisor {
 
   /** Resolves with the exit code, 128 + signal number when killed by a signal (as a shell reports it). */
   private runOnce(argv: readonly string[]): Promise<number> {
-    const { cmd, args } = inInstance(this.spec.ns, argv);
+    const inside = inInstance(this.spec.ns, argv);
+    const [cmd = inside.cmd, ...args] = inCgroup(this.spec.cgroup, [inside.cmd, ...inside.args]);
     const log = openSync(this.spec.logFile, 'a');
     const child = spawn(cmd, args, { env: this.spec.environment(), stdio: ['ignore', log, log] });
     closeSync(log);

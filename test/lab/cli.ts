@@ -49,7 +49,16 @@ async function up(cmd: Extract<CliCommand, { cmd: 'up' }>, paths: LabPaths): Pro
   const started = Date.now();
   await mkdir(paths.dir, { recursive: true });
   const log = openSync(paths.daemonLog, 'a');
-  const opts = { name: paths.name, cluster: cmd.cluster, managers: cmd.managers, workers: cmd.workers, agent: cmd.agent, startJitterMs: cmd.startJitterMs, binary };
+  const opts = {
+    name: paths.name,
+    cluster: cmd.cluster,
+    managers: cmd.managers,
+    workers: cmd.workers,
+    agent: cmd.agent,
+    startJitterMs: cmd.startJitterMs,
+    binary,
+    spot: { workers: cmd.spotWorkers },
+  };
   const daemon = spawn(process.execPath, ['--import', 'tsx', join(PROJECT, 'test/lab/daemon.ts'), JSON.stringify(opts)], {
     cwd: PROJECT,
     detached: true,
@@ -134,6 +143,25 @@ async function run(cmd: CliCommand): Promise<number> {
       await callControl(daemonOf(paths).socket, 'scale', { group: cmd.group, n: cmd.n });
       process.stdout.write(`${cmd.group} scaled to ${cmd.n}\n`);
       return 0;
+    case 'warm-pool': {
+      const ids = (await callControl(daemonOf(paths).socket, 'warm-pool', { group: cmd.group, pool: cmd.pool })) as string[];
+      process.stdout.write(`${cmd.group}: warm pool put (${cmd.pool.poolState}); launched into it: ${ids.join(', ') || '(none)'}; see \`npm run lab -- status\`\n`);
+      return 0;
+    }
+    case 'warm-pool-delete':
+      await callControl(daemonOf(paths).socket, 'warm-pool-delete', { group: cmd.group, force: cmd.force });
+      process.stdout.write(`${cmd.group}: warm pool ${cmd.force ? 'deleted with its instances' : 'being deleted (PendingDelete until its instances are gone)'}\n`);
+      return 0;
+    case 'event': {
+      const event = (await callControl(daemonOf(paths).socket, 'event', cmd)) as { eventId: string; notBefore: string };
+      process.stdout.write(`${cmd.code} ${event.eventId} scheduled on ${cmd.instance}, carried out at ${event.notBefore}\n`);
+      return 0;
+    }
+    case 'spot': {
+      const notice = (await callControl(daemonOf(paths).socket, 'spot', cmd)) as { action: string; time: string };
+      process.stdout.write(`${cmd.instance}: Spot interruption notice, ${notice.action} at ${notice.time}\n`);
+      return 0;
+    }
     default:
       await callControl(daemonOf(paths).socket, cmd.cmd, cmd);
       process.stdout.write(`${cmd.cmd} ${cmd.instance}: done\n`);

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import type { Server } from 'node:http';
 import { SwarmnodeError } from '../../src/errors/swarmnode-error.js';
 import { serveControl } from './control-server.js';
+import type { ScheduledEventCode, SpotAction, WarmPoolSpec } from './fake-aws/types.js';
 import { findInstance } from './instance-ref.js';
 import { Lab, type LabOptions } from './lab.js';
 import { LabPaths } from './lab-paths.js';
@@ -65,6 +66,16 @@ async function main(): Promise<void> {
         return lab.partition(instanceArg(lab, args));
       case 'heal':
         return lab.heal(instanceArg(lab, args));
+      case 'warm-pool':
+        return lab.putWarmPool(groupArg(lab, String(args['group'])), args['pool'] as WarmPoolSpec);
+      case 'warm-pool-delete':
+        return lab.deleteWarmPool(groupArg(lab, String(args['group'])), { force: args['force'] === true });
+      case 'event':
+        return lab.scheduleEvent(instanceArg(lab, args), args['code'] as ScheduledEventCode, { inMs: Number(args['inMs']) });
+      case 'spot':
+        return lab.interruptSpot(instanceArg(lab, args), { action: args['action'] as SpotAction, inMs: Number(args['inMs']) });
+      case 'rebalance':
+        return lab.rebalance(instanceArg(lab, args));
       case 'down':
         // The reply goes out once everything is gone, so the CLI's `down` returns only then.
         await shutdown('down requested');

@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
-import { cgroupPids } from './cgroups.js';
+import { cgroupPids, inCgroup } from './cgroups.js';
 import { LabOperationError } from './lab-errors.js';
 import { unmountAllUnder } from './mounts.js';
 import { isAlive, listProcesses, signalPids, waitGone } from './processes.js';
@@ -20,6 +20,8 @@ export interface EngineLayout {
   utsFile: string;
   /** cgroup path (relative to each hierarchy) of this instance's containers. */
   cgroupParent: string;
+  /** v2 cgroup (relative) that dockerd, its containerd and shims run in, so hibernation can freeze them. */
+  processCgroup: string;
   imageTar: string;
 }
 
@@ -53,32 +55,30 @@ export class InstanceEngine {
     // An empty config of its own: the host's /etc/docker/daemon.json must not leak into lab engines.
     writeFileSync(config, '{}\n');
     const log = openSync(this.logFile, 'a');
-    const child = spawn(
+    const [cmd = 'nsenter', ...args] = inCgroup(this.layout.processCgroup, [
       'nsenter',
-      [
-        `--uts=${this.layout.utsFile}`,
-        `--net=/run/netns/${this.layout.netns}`,
-        'dockerd',
-        '--config-file', config,
-        '--data-root', this.dataRoot,
-        '--exec-root', this.execRoot,
-        '--pidfile', join(this.layout.dir, 'dockerd.pid'),
-        '-H', this.dockerHost,
-        '--iptables=false',
-        '--ip-masq=false',
-        '--bridge=none',
-        `--cgroup-parent=/${this.layout.cgroupParent}`,
-        // Task containers (sleep as pid 1) ignore SIGTERM: keep stop and reboot short.
-        '--shutdown-timeout=2',
-      ],
-      {
-        // The image is baked in and no registry is reachable: swarm tasks use it without a pull attempt.
-        env: { PATH: SYSTEM_PATH, DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: '1' },
-        stdio: ['ignore', log, log],
-        // Its own process group: a Ctrl-C aimed at the test runner must not stop engines mid-test.
-        detached: true,
-      },
-    );
+      `--uts=${this.layout.utsFile}`,
+      `--net=/run/netns/${this.layout.netns}`,
+      'dockerd',
+      '--config-file', config,
+      '--data-root', this.dataRoot,
+      '--exec-root', this.execRoot,
+      '--pidfile', join(this.layout.dir, 'dockerd.pid'),
+      '-H', this.dockerHost,
+      '--iptables=false',
+      '--ip-masq=false',
+      '--bridge=none',
+      `--cgroup-parent=/${this.layout.cgroupParent}`,
+      // Task containers (sleep as pid 1) ignore SIGTERM: keep stop and reboot short.
+      '--shutdown-timeout=2',
+    ]);
+    const child = spawn(cmd, args, {
+      // The image is baked in and no registry is reachable: swarm tasks use it without a pull attempt.
+      env: { PATH: SYSTEM_PATH, DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: '1' },
+      stdio: ['ignore', log, log],
+      // Its own process group: a Ctrl-C aimed at the test runner must not stop engines mid-test.
+      detached: true,
+    });
     closeSync(log);
     child.unref();
     await this.waitReady(child.pid);

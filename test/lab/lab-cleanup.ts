@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { cgroupDirs, cgroupPids, removeCgroups } from './cgroups.js';
+import { cgroupDirs, cgroupPids, removeCgroups, thawAll } from './cgroups.js';
 import { LabOperationError } from './lab-errors.js';
 import { deleteNamespace, linkExists, namespaces } from './lab-network.js';
 import type { LabPaths } from './lab-paths.js';
@@ -27,6 +27,8 @@ function labProcesses(paths: LabPaths, nsNames: readonly string[]): ProcessInfo[
 /** Removes everything of the lab, hard: SIGKILL, unmount, delete namespaces, cgroups, dirs, claims. */
 export async function cleanupLab(paths: LabPaths): Promise<void> {
   const nsNames = await labNamespaces(paths);
+  // A hibernated instance's processes are frozen: thawed, they die at once and release their mounts.
+  thawAll(paths.cgroupParent);
   for (let round = 0; round < 3; round++) {
     const pids = labProcesses(paths, nsNames).map((p) => p.pid);
     if (pids.length === 0) break;

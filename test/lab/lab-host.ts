@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentSupervisor } from './agent-supervisor.js';
-import { removeCgroups } from './cgroups.js';
+import { removeCgroups, setFrozen } from './cgroups.js';
 import { agentEnvironment, agentUnit, envFileVars, writeEnvFile } from './agent-unit.js';
-import type { InstanceHost, LaunchSpec } from './fake-aws/types.js';
+import type { InstanceHost, LaunchSpec, PowerOff } from './fake-aws/types.js';
 import { InstanceEngine } from './instance-engine.js';
 import type { InstanceNamespaces } from './instance-exec.js';
 import { LabUsageError } from './lab-errors.js';
@@ -25,6 +25,12 @@ export interface LabHostOptions {
   endpoints: { awsUrl: string; imdsUrl: string };
 }
 
+/**
+ * Whether the instance's OS runs: `stopped` (EC2 stop: no process, namespace and disks kept),
+ * `hibernated` (every process frozen, RAM kept), `terminated` (removed; its directory stays).
+ */
+export type PowerState = 'running' | 'stopped' | 'hibernated' | 'terminated';
+
 /** One lab instance as the host sees it. */
 export interface HostInstance {
   readonly spec: LaunchSpec;
@@ -36,13 +42,18 @@ export interface HostInstance {
   readonly envFile: string;
   readonly logFile: string;
   readonly agent: AgentSupervisor | undefined;
+  /** The instance's cgroup (relative): its containers, its engine's and its agent's processes. */
+  readonly cgroup: string;
+  /** power === 'running'. */
   running: boolean;
+  power: PowerState;
 }
 
 /**
  * Makes the fake cloud's instances real: a network namespace with its own hostname, private IP and
- * Docker engine, and swarmnode run as systemd would. Also carries the faults only a host can cause:
- * crash, reboot, partition.
+ * Docker engine, and swarmnode run as systemd would; stop, start and hibernation as EC2 does them
+ * (warm pools, scheduled events). Also carries the faults only a host can cause: crash, reboot,
+ * partition.
  */
 export class LabHost implements InstanceHost {
   private readonly byId = new Map<string, HostInstance>();
@@ -58,7 +69,7 @@ export class LabHost implements InstanceHost {
 
   async launch(spec: LaunchSpec): Promise<void> {
     if (this.closed) throw new LabUsageError(`the lab is going down: ${spec.instanceId} is not launched`, 'start a new lab');
-    const launch = this.start(spec);
+    const launch = this.create(spec);
     this.launching.add(launch);
     try {
       await launch;
@@ -73,14 +84,16 @@ export class LabHost implements InstanceHost {
     await Promise.allSettled([...this.launching]);
   }
 
-  private async start(spec: LaunchSpec): Promise<void> {
+  private async create(spec: LaunchSpec): Promise<void> {
     const dir = this.paths.instanceDir(spec.instanceId);
     const ns: InstanceNamespaces = { netns: this.paths.instanceNs(spec.privateIp), utsFile: join(dir, 'uts') };
+    const cgroup = this.cgroupOf(spec.instanceId);
     const engine = new InstanceEngine({
       dir,
       netns: ns.netns,
       utsFile: ns.utsFile,
-      cgroupParent: this.cgroupOf(spec.instanceId),
+      cgroupParent: cgroup,
+      processCgroup: `${cgroup}/engine`,
       imageTar: this.paths.imageTar,
     });
     const envFile = join(dir, 'swarmnode.env');
@@ -92,6 +105,7 @@ export class LabHost implements InstanceHost {
           environment: () => agentEnvironment(envFile, dir),
           logFile,
           startDelayMs: Math.floor(Math.random() * this.opts.startJitterMs),
+          cgroup: `${cgroup}/agent`,
         })
       : undefined;
     const instance: HostInstance = {
@@ -104,7 +118,9 @@ export class LabHost implements InstanceHost {
       envFile,
       logFile,
       agent,
+      cgroup,
       running: false,
+      power: 'stopped',
     };
     this.byId.set(spec.instanceId, instance);
     try {
@@ -115,7 +131,7 @@ export class LabHost implements InstanceHost {
       await this.network.addInstance(spec.privateIp);
       await engine.start();
       writeEnvFile(envFile, envFileVars({ cluster: this.opts.cluster, ...this.opts.endpoints, dockerHost: engine.dockerHost }, this.opts.env));
-      instance.running = true;
+      setPower(instance, 'running');
       agent?.start();
     } catch (error) {
       await this.tearDown(instance, 'kill');
@@ -123,11 +139,47 @@ export class LabHost implements InstanceHost {
     }
   }
 
-  /** The instance reached Terminated: stop swarmnode and the engine as a shutdown would, then remove it. */
+  /**
+   * The instance reached Terminated: a running one stops swarmnode and the engine as a shutdown
+   * would; a stopped or hibernated one has no OS to shut down and is removed as it is.
+   */
   async terminate(instanceId: string): Promise<void> {
     const instance = this.byId.get(instanceId);
-    if (instance === undefined || !instance.running) return;
-    await this.tearDown(instance, 'stop');
+    if (instance === undefined || instance.power === 'terminated') return;
+    if (instance.power === 'hibernated') await setFrozen(instance.cgroup, false);
+    await this.tearDown(instance, instance.power === 'running' ? 'stop' : 'kill');
+  }
+
+  /**
+   * EC2 stop: the OS shuts down (systemd stops swarmnode with SIGTERM, then the engine), the
+   * namespace, address and data-root stay. Hibernation: every process of the instance (engine,
+   * containers, agent) is frozen where it is, as RAM saved to disk would keep it.
+   */
+  async stop(instanceId: string, how: PowerOff): Promise<void> {
+    const instance = this.require(instanceId);
+    if (how === 'hibernate') {
+      await setFrozen(instance.cgroup, true);
+      setPower(instance, 'hibernated');
+      return;
+    }
+    setPower(instance, 'stopped');
+    await instance.agent?.stop('SIGTERM');
+    await instance.engine.stop();
+  }
+
+  /** EC2 start: after a stop the instance boots (engine on the same data-root, then boot and watch); after a hibernation it resumes, no boot. */
+  async start(instanceId: string): Promise<void> {
+    const instance = this.byId.get(instanceId);
+    if (instance === undefined || instance.power === 'terminated') throw new LabUsageError(`no lab instance '${instanceId}' to start`, 'start a stopped or hibernated instance');
+    if (instance.power === 'running') return;
+    if (instance.power === 'hibernated') {
+      await setFrozen(instance.cgroup, false);
+      setPower(instance, 'running');
+      return;
+    }
+    await instance.engine.start();
+    setPower(instance, 'running');
+    instance.agent?.start(0);
   }
 
   /** Power cut: everything of the instance SIGKILLed at once, no agent shutdown, namespace gone. */
@@ -144,8 +196,12 @@ export class LabHost implements InstanceHost {
     instance.agent?.start(0);
   }
 
+  /** The link of a stopped or hibernated instance can be cut or restored too: its namespace stays. */
   async partition(instanceId: string, cut: boolean): Promise<void> {
-    await this.network.setInstanceLink(this.require(instanceId).spec.privateIp, !cut);
+    const instance = this.byId.get(instanceId);
+    if (instance?.power === 'terminated' && !cut) return;
+    const target = instance === undefined || instance.power === 'terminated' ? this.require(instanceId) : instance;
+    await this.network.setInstanceLink(target.spec.privateIp, !cut);
   }
 
   private cgroupOf(instanceId: string): string {
@@ -160,7 +216,7 @@ export class LabHost implements InstanceHost {
     return [...this.byId.values()];
   }
 
-  /** An instance that is up: the only ones that can crash, reboot or be partitioned. */
+  /** An instance that is up (running): the only ones that can crash, reboot, stop or be partitioned. */
   require(instanceId: string): HostInstance {
     const instance = this.byId.get(instanceId);
     if (instance === undefined || !instance.running) {
@@ -175,7 +231,7 @@ export class LabHost implements InstanceHost {
    * tests can read what happened; the data-root goes, it is the bulk.
    */
   private async tearDown(instance: HostInstance, how: 'stop' | 'kill'): Promise<void> {
-    instance.running = false;
+    setPower(instance, 'terminated');
     await instance.agent?.stop(how === 'stop' ? 'SIGTERM' : 'SIGKILL', how === 'stop' ? 10_000 : 0);
     if (how === 'stop') await instance.engine.stop();
     else await instance.engine.kill();
@@ -186,4 +242,9 @@ export class LabHost implements InstanceHost {
       if (existsSync(sub)) await rm(sub, { recursive: true, force: true });
     }
   }
+}
+
+function setPower(instance: HostInstance, power: PowerState): void {
+  instance.power = power;
+  instance.running = power === 'running';
 }

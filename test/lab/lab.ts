@@ -6,11 +6,12 @@ import { agentEnvironment } from './agent-unit.js';
 import { buildBusyboxTar } from './busybox-image.js';
 import { FakeCloud } from './fake-aws/fake-cloud.js';
 import { startFakeAws, type FakeAws } from './fake-aws/server.js';
-import type { HookSpec } from './fake-aws/types.js';
+import type { HookSpec, ScheduledEvent, ScheduledEventCode, SpotAction, WarmPool, WarmPoolSpec } from './fake-aws/types.js';
+import { warmPoolOf, warmPoolSize } from './fake-aws/warm-pool.js';
 import { runInInstance } from './instance-exec.js';
 import { cleanupLab, leftoversOf } from './lab-cleanup.js';
 import { LabUsageError } from './lab-errors.js';
-import { LabHost, type HostInstance } from './lab-host.js';
+import { LabHost, type HostInstance, type PowerState } from './lab-host.js';
 import { LabNetwork } from './lab-network.js';
 import { LabPaths } from './lab-paths.js';
 import { parseAgentLog } from './agent-log.js';
@@ -31,6 +32,16 @@ export interface LabOptions {
   };
   startJitterMs?: number;
   binary?: string;
+  /** A warm pool per group, put before the group launches (sizes as PutWarmPool computes them). */
+  warmPools?: { managers?: WarmPoolSpec; workers?: WarmPoolSpec };
+  /** Groups whose instances are Spot Instances (interruption notices, rebalance recommendations). */
+  spot?: { managers?: boolean; workers?: boolean };
+}
+
+/** A warm pool as a test or the CLI sees it. */
+export interface LabWarmPool {
+  config: WarmPool | undefined;
+  instances: { instanceId: string; lifecycleState: string; ec2State: string; power: PowerState | undefined }[];
 }
 
 export interface LabInstance {
@@ -44,6 +55,7 @@ export interface LabInstance {
   envFile: string;
   logFile: string;
   running: boolean;
+  power: PowerState;
 }
 
 /** What the lab records on disk, so the CLI can find it and `down` can clean up after a dead daemon. */
@@ -59,6 +71,8 @@ export interface LabState {
 const FIRST_HOST_OCTET = 11;
 const LAST_HOST_OCTET = 254;
 const LAST_VIRTUAL = 65_534;
+/** Each pool instance is a namespace with its own dockerd: a pool this big is a mistake, not a test. */
+const MAX_WARM_POOL = 16;
 
 /**
  * A small EC2 + Auto Scaling cloud on this machine: the fake AWS endpoint and IMDS, and real
@@ -113,8 +127,8 @@ export class Lab {
       const endpoint = await startFakeAws(fakeCloud, { host: network.hostIp, port: 0 });
       server = endpoint;
       const groups = [
-        { role: 'manager', name: `${cluster}-managers`, desired: managers },
-        { role: 'worker', name: `${cluster}-workers`, desired: workers },
+        { role: 'manager', name: `${cluster}-managers`, desired: managers, warmPool: opts.warmPools?.managers, spot: opts.spot?.managers ?? false },
+        { role: 'worker', name: `${cluster}-workers`, desired: workers, warmPool: opts.warmPools?.workers, spot: opts.spot?.workers ?? false },
       ];
       const host = new LabHost(paths, network, {
         cluster,
@@ -134,12 +148,17 @@ export class Lab {
       // Without the agent nothing would complete a launching hook, and its timeout would abandon
       // every instance: such labs get hooks only when asked for.
       const hooks = agent || opts.hooks !== undefined ? hookSpecs(opts.hooks) : [];
+      const specs = groups.map((g) => ({
+        name: g.name,
+        tags: { 'swarmnode:cluster': cluster, 'swarmnode:role': g.role },
+        desired: g.desired,
+        hooks,
+        spot: g.spot,
+        warmPool: g.warmPool,
+      }));
+      for (const spec of specs) if (spec.warmPool !== undefined) assertPoolSize(spec.name, spec.desired, 100, spec.warmPool);
       // Both groups launch at the same moment, as when a stack is created.
-      await Promise.all(
-        groups.map((g) =>
-          fakeCloud.createGroup({ name: g.name, tags: { 'swarmnode:cluster': cluster, 'swarmnode:role': g.role }, desired: g.desired, hooks }),
-        ),
-      );
+      await Promise.all(specs.map((spec) => fakeCloud.createGroup(spec)));
       return lab;
     } catch (error) {
       cloud?.close();
@@ -214,6 +233,55 @@ export class Lab {
     await this.host.reboot(instanceId);
   }
 
+  /**
+   * PutWarmPool on the group; resolves with the ids launched into the pool once their namespaces
+   * and engines are up (they then settle: hooks, stop or hibernation; see `warmPool`).
+   */
+  async putWarmPool(asgName: string, spec: WarmPoolSpec): Promise<string[]> {
+    const group = this.requireGroup(asgName);
+    assertPoolSize(asgName, group.desired, group.max, spec);
+    return this.cloud.putWarmPool(asgName, spec);
+  }
+
+  deleteWarmPool(asgName: string, opts: { force?: boolean } = {}): void {
+    this.requireGroup(asgName);
+    this.cloud.deleteWarmPool(asgName, { force: opts.force ?? false });
+  }
+
+  warmPool(asgName: string): LabWarmPool {
+    const group = this.requireGroup(asgName);
+    return {
+      config: group.warmPool === undefined ? undefined : { ...group.warmPool },
+      instances: group.warmIds.flatMap((id) => {
+        const instance = this.cloud.instance(id);
+        return instance === undefined ? [] : [{ instanceId: id, lifecycleState: instance.lifecycleState, ec2State: instance.ec2State, power: this.host.instance(id)?.power }];
+      }),
+    };
+  }
+
+  /** An EC2 instance rebalance recommendation (Spot Instances only). */
+  rebalance(instanceId: string): Date {
+    this.requireSpot(instanceId);
+    return this.cloud.recommendRebalance(instanceId);
+  }
+
+  /** A Spot interruption notice; EC2 carries the action out `inMs` later (two minutes by default, as on AWS). */
+  interruptSpot(instanceId: string, opts: { action?: SpotAction; inMs?: number } = {}): { action: SpotAction; time: Date } {
+    this.requireSpot(instanceId);
+    return this.cloud.interruptSpot(instanceId, opts);
+  }
+
+  /** An EC2 scheduled event, carried out on this host at its NotBefore (`inMs` from now). */
+  scheduleEvent(instanceId: string, code: ScheduledEventCode, opts: { inMs?: number } = {}): ScheduledEvent {
+    this.requireKnown(instanceId);
+    return this.cloud.scheduleEvent(instanceId, code, opts);
+  }
+
+  /** How many times `swarmnode boot` ran in the instance: once per boot (launch, reboot, start after stop). */
+  agentBoots(instanceId: string): number {
+    return this.requireAgent(instanceId).boots;
+  }
+
   async partition(instanceId: string): Promise<void> {
     await this.host.partition(instanceId, true);
   }
@@ -266,6 +334,14 @@ export class Lab {
     return instance;
   }
 
+  /** EC2 sends interruption notices and rebalance recommendations to Spot Instances only. */
+  private requireSpot(instanceId: string): void {
+    this.requireKnown(instanceId);
+    if (this.cloud.instance(instanceId)?.lifecycle !== 'spot') {
+      throw new LabUsageError(`${instanceId} is an On-Demand instance: EC2 sends Spot notices and rebalance recommendations to Spot Instances only`, 'use an instance of a Spot group (`up --spot-workers`, or LabOptions.spot)');
+    }
+  }
+
   private requireAgent(instanceId: string) {
     const agent = this.requireKnown(instanceId).agent;
     if (agent === undefined) throw new LabUsageError('this lab runs without the agent', 'start it with agent: true');
@@ -292,6 +368,7 @@ export class Lab {
       envFile: i.envFile,
       logFile: i.logFile,
       running: i.running,
+      power: i.power,
     };
   }
 }
@@ -307,6 +384,17 @@ async function assertAbsent(paths: LabPaths): Promise<void> {
 function count(what: string, n: number): number {
   if (!Number.isInteger(n) || n < 0) throw new LabUsageError(`${what} must be a whole number >= 0, got ${n}`, `pass a count like 0, 1 or 3`);
   return n;
+}
+
+/** The pool PutWarmPool would keep at this desired capacity must fit the lab (see MAX_WARM_POOL). */
+function assertPoolSize(asgName: string, desired: number, max: number, spec: WarmPoolSpec): void {
+  const size = warmPoolSize({ warmPool: warmPoolOf({ name: asgName, spot: false }, spec), max, desired });
+  if (size > MAX_WARM_POOL) {
+    throw new LabUsageError(
+      `a warm pool of ${size} instances for ${asgName} (MaxGroupPreparedCapacity ${spec.maxGroupPreparedCapacity ?? `unset: the group's MaxSize ${max}`} - desired ${desired})`,
+      `set maxGroupPreparedCapacity (e.g. equal to minSize for an absolute size) so the pool stays at most ${MAX_WARM_POOL}`,
+    );
+  }
 }
 
 function hookSpecs(hooks: LabOptions['hooks'] = {}): HookSpec[] {

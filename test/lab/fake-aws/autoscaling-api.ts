@@ -4,7 +4,7 @@ import type { FakeCloud } from './fake-cloud.js';
 import { globalTimeoutSec } from './lifecycle.js';
 import { paginate } from './pagination.js';
 import type { QueryParams } from './query-params.js';
-import type { FakeGroup, FakeInstance, LifecycleResult } from './types.js';
+import type { FakeGroup, FakeInstance, LifecycleResult, PoolState, WarmPool } from './types.js';
 import type { QueryHandler } from './wire.js';
 import type { XmlValue } from './xml.js';
 
@@ -88,6 +88,40 @@ export const autoscalingApi: Record<string, QueryHandler> = {
     return {};
   },
 
+  /** Creates or updates the group's warm pool; its instances launch in the background. */
+  PutWarmPool(p, { cloud }) {
+    const name = p.required('AutoScalingGroupName');
+    void cloud
+      .putWarmPool(name, {
+        minSize: p.int('MinSize'),
+        maxGroupPreparedCapacity: p.int('MaxGroupPreparedCapacity'),
+        poolState: p.string('PoolState') as PoolState | undefined,
+        reuseOnScaleIn: p.bool('InstanceReusePolicy.ReuseOnScaleIn'),
+      })
+      .catch(ignoreHostFailure);
+    return {};
+  },
+
+  /** The pool's configuration (absent when the group has no pool) and its instances, paginated. */
+  DescribeWarmPool(p, { cloud }) {
+    const group = cloud.requireGroup(p.required('AutoScalingGroupName'));
+    const instances = group.warmIds.flatMap((id) => cloud.instance(id) ?? []);
+    const { page, nextToken } = paginate(instances, {
+      maxResults: p.int('MaxRecords'),
+      nextToken: p.string('NextToken'),
+      defaultSize: 50,
+      maxSize: 50,
+      sizeError: 'ValidationError',
+      tokenError: 'InvalidNextToken',
+    });
+    return { WarmPoolConfiguration: warmPoolXml(group.warmPool), Instances: page.map(memberXml), NextToken: nextToken };
+  },
+
+  DeleteWarmPool(p, { cloud }) {
+    cloud.deleteWarmPool(p.required('AutoScalingGroupName'), { force: p.bool('ForceDelete') === true });
+    return {};
+  },
+
   TerminateInstanceInAutoScalingGroup(p, { cloud }) {
     const instanceId = p.required('InstanceId');
     const decrement = p.bool('ShouldDecrementDesiredCapacity');
@@ -164,5 +198,18 @@ function groupXml(cloud: FakeCloud, g: FakeGroup): Record<string, XmlValue> {
     Tags: Object.entries(g.tags).map(([Key, Value]) => ({ ResourceId: g.name, ResourceType: 'auto-scaling-group', Key, Value, PropagateAtLaunch: true })),
     TerminationPolicies: ['Default'],
     NewInstancesProtectedFromScaleIn: false,
+    WarmPoolConfiguration: warmPoolXml(g.warmPool),
+    WarmPoolSize: g.warmPool === undefined ? undefined : g.warmIds.length,
+  };
+}
+
+function warmPoolXml(pool: WarmPool | undefined): XmlValue {
+  if (pool === undefined) return undefined;
+  return {
+    MaxGroupPreparedCapacity: pool.maxGroupPreparedCapacity,
+    MinSize: pool.minSize,
+    PoolState: pool.poolState,
+    Status: pool.status,
+    InstanceReusePolicy: { ReuseOnScaleIn: pool.reuseOnScaleIn },
   };
 }

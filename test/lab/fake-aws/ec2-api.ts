@@ -6,14 +6,14 @@ import type { Ec2State, FakeInstance } from './types.js';
 import type { QueryHandler } from './wire.js';
 import type { XmlValue } from './xml.js';
 
-const STATE_CODES: Record<Ec2State, number> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48 };
+const STATE_CODES: Record<Ec2State, number> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 };
 
 interface Filter {
   name: string;
   patterns: RegExp[];
 }
 
-/** EC2 (ec2Query, 2016-11-15): DescribeInstances by ids and filters, paginated. */
+/** EC2 (ec2Query, 2016-11-15): DescribeInstances, DescribeInstanceStatus, CreateTags and DeleteTags on instances. */
 export const ec2Api: Record<string, QueryHandler> = {
   DescribeInstances(p, { cloud }) {
     const ids = p.list('InstanceId');
@@ -26,7 +26,7 @@ export const ec2Api: Record<string, QueryHandler> = {
     const matching = cloud
       .instances()
       .filter((i) => ids.length === 0 || ids.includes(i.instanceId))
-      .filter((i) => filters.every((f) => attributeValues(cloud, i, f.name).some((v) => f.patterns.some((re) => re.test(v)))));
+      .filter((i) => filters.every((f) => attributeValues(i, f.name).some((v) => f.patterns.some((re) => re.test(v)))));
     const { page, nextToken } = paginate(matching, {
       maxResults: p.int('MaxResults'),
       nextToken: p.string('NextToken'),
@@ -45,7 +45,78 @@ export const ec2Api: Record<string, QueryHandler> = {
       nextToken,
     };
   },
+
+  /**
+   * Status checks and scheduled events. Without IncludeAllInstances only running instances are
+   * described; a completed or canceled event stays listed, its description starting with
+   * [Completed] or [Canceled] (scheduled events guide).
+   */
+  DescribeInstanceStatus(p, { cloud }) {
+    const ids = p.list('InstanceId');
+    const unknown = ids.filter((id) => cloud.instance(id) === undefined);
+    if (unknown.length > 0) {
+      const many = unknown.length > 1;
+      throw new AwsError('InvalidInstanceID.NotFound', `The instance ID${many ? 's' : ''} '${unknown.join(', ')}' ${many ? 'do' : 'does'} not exist`);
+    }
+    if (p.structs('Filter').length > 0) throw new AwsError('InvalidParameterValue', 'The lab does not implement filters for DescribeInstanceStatus');
+    const all = p.bool('IncludeAllInstances') === true;
+    const matching = cloud
+      .instances()
+      .filter((i) => ids.length === 0 || ids.includes(i.instanceId))
+      .filter((i) => all || i.ec2State === 'running');
+    const { page, nextToken } = paginate(matching, {
+      maxResults: p.int('MaxResults'),
+      nextToken: p.string('NextToken'),
+      defaultSize: 1000,
+      maxSize: 1000,
+      sizeError: 'InvalidParameterValue',
+      tokenError: 'InvalidParameterValue',
+    });
+    return { instanceStatusSet: page.map(statusXml), nextToken };
+  },
+
+  /** Adds or overwrites tags; ResourceId.N must all exist, or nothing is tagged. */
+  CreateTags(p, { cloud }) {
+    const ids = requiredIds(p);
+    const tags = p.structs('Tag');
+    if (tags.length === 0) throw new AwsError('MissingParameter', 'The request must contain the parameter tag');
+    cloud.createTags(ids, Object.fromEntries(tags.map((t) => [t.string('Key') ?? '', t.string('Value') ?? ''])));
+    return { return: true };
+  },
+
+  DeleteTags(p, { cloud }) {
+    const ids = requiredIds(p);
+    const tags = p.structs('Tag').map((t) => ({ key: t.string('Key') ?? '', value: t.string('Value') }));
+    cloud.deleteTags(ids, tags.length === 0 ? undefined : tags);
+    return { return: true };
+  },
 };
+
+function requiredIds(p: QueryParams): string[] {
+  const ids = p.list('ResourceId');
+  if (ids.length === 0) throw new AwsError('MissingParameter', 'The request must contain the parameter resourceId');
+  return ids;
+}
+
+function statusXml(i: FakeInstance): Record<string, XmlValue> {
+  const summary = (): XmlValue =>
+    i.ec2State === 'running' ? { status: 'ok', details: [{ name: 'reachability', status: 'passed' }] } : { status: 'not-applicable' };
+  return {
+    instanceId: i.instanceId,
+    availabilityZone: i.availabilityZone,
+    eventsSet: i.events.map((e) => ({
+      instanceEventId: e.eventId,
+      code: e.code,
+      description: e.description,
+      notBefore: e.notBefore,
+      notAfter: e.notAfter,
+      notBeforeDeadline: e.notBeforeDeadline,
+    })),
+    instanceState: { code: STATE_CODES[i.ec2State], name: i.ec2State },
+    systemStatus: summary(),
+    instanceStatus: summary(),
+  };
+}
 
 function filtersOf(p: QueryParams): Filter[] {
   return p.structs('Filter').map((f) => ({ name: f.required('Name'), patterns: f.list('Value').map(globToRegExp) }));
@@ -57,13 +128,8 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${source}$`);
 }
 
-function tagsOf(cloud: FakeCloud, i: FakeInstance): Record<string, string> {
-  // Instances carry their group's tags (PropagateAtLaunch) plus the one AWS adds itself.
-  return { ...cloud.group(i.launchedBy)?.tags, 'aws:autoscaling:groupName': i.launchedBy };
-}
-
-function attributeValues(cloud: FakeCloud, i: FakeInstance, filter: string): string[] {
-  const tags = tagsOf(cloud, i);
+function attributeValues(i: FakeInstance, filter: string): string[] {
+  const tags = i.tags;
   if (filter.startsWith('tag:')) {
     const value = tags[filter.slice(4)];
     return value === undefined ? [] : [value];
@@ -105,6 +171,6 @@ function instanceXml(cloud: FakeCloud, i: FakeInstance): Record<string, XmlValue
     privateIpAddress: i.ec2State === 'terminated' ? undefined : i.privateIp,
     architecture: 'x86_64',
     instanceLifecycle: i.lifecycle === 'spot' ? 'spot' : undefined,
-    tagSet: Object.entries(tagsOf(cloud, i)).map(([key, value]) => ({ key, value })),
+    tagSet: Object.entries(i.tags).map(([key, value]) => ({ key, value })),
   };
 }

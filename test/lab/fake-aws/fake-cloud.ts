@@ -8,6 +8,7 @@ import { LifecycleActions, type ActionRef } from './lifecycle.js';
 import { ParameterStore, type StoredParameter } from './parameter-store.js';
 import type { AwsThrottle, AwsThrottleOptions } from './aws-throttle.js';
 import { FakeS3, type BucketOptions, type FakeBucket, type S3Version } from './s3.js';
+import { newScheduledEvent, settleEvent } from './scheduled-events.js';
 import type {
   FakeGroup,
   FakeInstance,
@@ -17,10 +18,31 @@ import type {
   LaunchSpec,
   LifecycleResult,
   LifecycleState,
+  PowerOff,
+  ScheduledEvent,
+  ScheduledEventCode,
+  SpotAction,
   TransitionEvent,
+  WarmPoolSpec,
 } from './types.js';
+import { isWarm, isWarmed, isWarmTerminating, warmPoolOf, warmPoolSize } from './warm-pool.js';
 
-export type { FakeGroup, FakeInstance, GroupSpec, HookSpec, InstanceHost, LaunchSpec, LifecycleState, TransitionEvent } from './types.js';
+export type {
+  FakeGroup,
+  FakeInstance,
+  GroupSpec,
+  HookSpec,
+  InstanceHost,
+  LaunchSpec,
+  LifecycleState,
+  PoolState,
+  PowerOff,
+  ScheduledEvent,
+  ScheduledEventCode,
+  SpotAction,
+  TransitionEvent,
+  WarmPoolSpec,
+} from './types.js';
 
 export interface FakeCloudOptions {
   region?: string;
@@ -36,6 +58,8 @@ export interface FakeCloudOptions {
 /** Instance credentials served by the fake IMDS carry the instance id, so calls can be attributed. */
 const INSTANCE_KEY_PREFIX = 'ASIALAB';
 const WAIT_POLL_MS = 20;
+/** EC2: "Each resource can have a maximum of 50 tags"; aws: tags do not count. */
+const MAX_TAGS = 50;
 
 /**
  * The in-memory cloud behind the fake AWS endpoint: Auto Scaling groups and their lifecycle state
@@ -58,7 +82,9 @@ export class FakeCloud {
   private readonly allocateIp: (instance: { virtual: boolean }) => string;
   private readonly groupMap = new Map<string, FakeGroup>();
   private readonly instanceMap = new Map<string, FakeInstance>();
-  private readonly launches = new Map<string, Promise<void>>();
+  /** Per instance, the host operations under way, so they run one after another. */
+  private readonly hostQueue = new Map<string, Promise<void>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
   private readonly counter = new CallCounter();
   private readonly actions: LifecycleActions;
   private launchSeq = 0;
@@ -87,7 +113,10 @@ export class FakeCloud {
     return this.kms.createKey(opts);
   }
 
-  /** Creates the group and launches `desired` instances at once; resolves when the host has launched them. */
+  /**
+   * Creates the group and launches `desired` instances at once (and its warm pool's, when given);
+   * resolves with the group's instance ids when the host has launched them all.
+   */
   async createGroup(spec: GroupSpec): Promise<string[]> {
     if (this.groupMap.has(spec.name)) throw new AwsError('AlreadyExists', `AutoScalingGroup by this name already exists - A group with the name ${spec.name} already exists`);
     const group: FakeGroup = {
@@ -104,30 +133,74 @@ export class FakeCloud {
       createdTime: new Date(this.now()),
       desired: 0,
       instanceIds: [],
+      warmPool: undefined,
+      warmIds: [],
     };
+    group.warmPool = spec.warmPool === undefined ? undefined : warmPoolOf(group, spec.warmPool);
+    assertDesired(group, spec.desired);
     this.groupMap.set(group.name, group);
-    return this.setDesiredCapacity(group.name, spec.desired);
+    group.desired = spec.desired;
+    const { entered, warmed } = this.reconcile(group);
+    const [ids] = await Promise.all([entered, warmed]);
+    return ids;
   }
 
   /**
-   * Scales out (resolves with the launched ids once launched) or in (newest InService first).
+   * Scales out (resolves with the ids that entered the group, from the warm pool first, once up) or
+   * in (newest InService first; back to the warm pool when its reuse policy says so).
    * Not async: a bad request throws at once, so the API can answer with the error.
    */
   setDesiredCapacity(groupName: string, desired: number): Promise<string[]> {
     const group = this.requireGroup(groupName);
-    if (!Number.isInteger(desired) || desired < group.min || desired > group.max) {
-      const bound = desired < group.min ? `below min value ${group.min}` : `above max value ${group.max}`;
-      throw new AwsError('ValidationError', `New SetDesiredCapacity value ${desired} is ${bound} for the AutoScalingGroup.`);
-    }
+    assertDesired(group, desired);
     group.desired = desired;
-    return this.reconcile(group);
+    const { entered, warmed } = this.reconcile(group);
+    warmed.catch(reportedAlready);
+    return entered;
+  }
+
+  /** PutWarmPool: creates or updates the group's warm pool; resolves with the ids launched into it, once launched. */
+  putWarmPool(groupName: string, spec: WarmPoolSpec): Promise<string[]> {
+    const group = this.requireGroup(groupName);
+    if (group.warmPool?.status === 'PendingDelete') {
+      throw new AwsError('ValidationError', `The warm pool of Auto Scaling group ${groupName} is being deleted; wait until it is gone.`);
+    }
+    group.warmPool = warmPoolOf(group, spec);
+    const { entered, warmed } = this.reconcile(group);
+    entered.catch(reportedAlready);
+    return warmed;
+  }
+
+  /**
+   * DeleteWarmPool. Without force the pool is PendingDelete while its instances terminate (their
+   * terminating hooks apply); ForceDelete "deletes the warm pool along with all of its associated
+   * instances, without waiting for all instances to be terminated" and drops their lifecycle actions.
+   */
+  deleteWarmPool(groupName: string, opts: { force: boolean }): void {
+    const group = this.requireGroup(groupName);
+    const pool = group.warmPool;
+    if (pool === undefined) throw new AwsError('ValidationError', `No warm pool found for Auto Scaling group ${groupName}.`);
+    if (opts.force) {
+      group.warmPool = undefined;
+      for (const instance of this.poolOf(group)) {
+        if (!isWarmTerminating(instance.lifecycleState)) this.beginPoolTermination(instance, { hooks: false });
+      }
+      return;
+    }
+    pool.status = 'PendingDelete';
+    this.reconcileInBackground(group);
   }
 
   /** TerminateInstanceInAutoScalingGroup: through the terminating hooks; resolves with any replacement ids. Throws at once on a bad request. */
   terminateInstance(instanceId: string, opts: { decrement: boolean }): Promise<string[]> {
     const { instance, group } = this.requireMember(instanceId);
-    if (isTerminating(instance.lifecycleState)) {
+    if (isTerminating(instance.lifecycleState) || isWarmTerminating(instance.lifecycleState)) {
       throw new AwsError('ValidationError', `The instance ${instanceId} is already terminating.`);
+    }
+    if (isWarm(instance.lifecycleState)) {
+      // A warm pool instance does not count toward the desired capacity: the pool replaces it.
+      this.beginPoolTermination(instance, { hooks: true });
+      return this.reconcile(group).entered;
     }
     if (opts.decrement) {
       if (group.desired <= group.min) {
@@ -136,37 +209,129 @@ export class FakeCloud {
       group.desired -= 1;
     }
     this.beginTermination(instance);
-    return this.reconcile(group);
+    return this.reconcile(group).entered;
   }
 
-  /** An Unhealthy instance is replaced once InService, as the ASG's health check would. */
+  /** An Unhealthy instance is replaced once InService (or warmed in the pool), as the ASG's health check would. */
   setInstanceHealth(instanceId: string, health: 'Healthy' | 'Unhealthy'): Promise<string[]> {
     const { instance, group } = this.requireMember(instanceId);
     instance.health = health;
+    if (health === 'Unhealthy' && isWarmed(instance.lifecycleState)) {
+      this.beginPoolTermination(instance, { hooks: true });
+      return this.reconcile(group).entered;
+    }
     if (health === 'Unhealthy' && instance.lifecycleState === 'InService') {
       this.beginTermination(instance);
-      return this.reconcile(group);
+      return this.reconcile(group).entered;
     }
     return Promise.resolve([]);
   }
 
   /**
    * Kill without hooks: EC2 `terminated` at once, out of its group, not replaced (desired drops by
-   * one). The host's kill is the lab's own business; the cloud only records it.
+   * one; a warm pool instance does not count toward it). The host's kill is the lab's own business.
    */
   crash(instanceId: string): void {
     const instance = this.requireInstance(instanceId);
     if (instance.ec2State === 'terminated') return;
     this.actions.cancel(instanceId);
-    const group = instance.asgName === undefined ? undefined : this.groupMap.get(instance.asgName);
-    if (group !== undefined && !isTerminating(instance.lifecycleState)) group.desired = Math.max(0, group.desired - 1);
+    const group = this.groupOf(instance);
+    const counted = group?.instanceIds.includes(instanceId) === true && !isTerminating(instance.lifecycleState);
+    if (group !== undefined && counted) group.desired = Math.max(0, group.desired - 1);
     this.leaveGroup(instance);
   }
 
-  /** A spot interruption notice: IMDS spot/instance-action answers with a time two minutes ahead. */
-  interruptSpot(instanceId: string): void {
+  /**
+   * A Spot interruption notice: IMDS spot/instance-action answers with the action and its time (two
+   * minutes ahead on AWS; `inMs` shortens it for tests). "Before interrupting an instance, Amazon EC2
+   * always gives both an EC2 instance rebalance recommendation and a Spot two-minute instance
+   * interruption notice" (Capacity Rebalancing guide), so a rebalance notice comes with it if none
+   * came before. At the time EC2 carries the action out; the group, whose health check then finds
+   * the instance not running, replaces it (Capacity Rebalancing is not modelled).
+   */
+  interruptSpot(instanceId: string, opts: { action?: SpotAction; inMs?: number } = {}): { action: SpotAction; time: Date } {
+    const instance = this.requireSpot(instanceId);
+    const action = opts.action ?? 'terminate';
+    const spotAction = { action, time: new Date(this.now() + (opts.inMs ?? 120_000)) };
+    instance.spotAction = spotAction;
+    instance.rebalanceNotice ??= new Date(this.now());
+    this.at(spotAction.time, () => {
+      if (instance.spotAction !== spotAction) return;
+      if (action === 'terminate') void this.ec2Terminate(instance);
+      else void this.ec2Stop(instance, action === 'hibernate' ? 'hibernate' : 'stop');
+    });
+    return spotAction;
+  }
+
+  /**
+   * An EC2 instance rebalance recommendation (IMDS events/recommendations/rebalance). AWS sends it
+   * to Spot Instances only: "a signal that notifies you when a Spot Instance is at elevated risk of
+   * interruption". Nothing else happens: Capacity Rebalancing is not modelled.
+   */
+  recommendRebalance(instanceId: string): Date {
+    const instance = this.requireSpot(instanceId);
+    instance.rebalanceNotice = new Date(this.now());
+    return instance.rebalanceNotice;
+  }
+
+  /**
+   * Schedules an EC2 event for the instance, carried out at its NotBefore (`inMs` from now, default
+   * now). An ASG instance "affected by a scheduled event" is considered unhealthy at once and
+   * replaced, but "doesn't start terminating until the date and time specified" (ASG health checks
+   * guide): at NotBefore the group starts terminating it (its terminating hook applies) while EC2
+   * carries the event out. The event then stays listed, completed.
+   */
+  scheduleEvent(instanceId: string, code: ScheduledEventCode, opts: { inMs?: number; description?: string; maintenanceMs?: number } = {}): ScheduledEvent {
     const instance = this.requireInstance(instanceId);
-    instance.spotAction = { action: 'terminate', time: new Date(this.now() + 120_000) };
+    if (instance.ec2State === 'terminated' || instance.ec2State === 'shutting-down') {
+      throw new AwsError('IncorrectInstanceState', `The instance '${instanceId}' is not in a state from which an event can be scheduled.`);
+    }
+    const event = newScheduledEvent(code, new Date(this.now() + (opts.inMs ?? 0)), opts.description);
+    instance.events.push(event);
+    if (instance.lifecycleState === 'InService') instance.health = 'Unhealthy';
+    this.at(event.notBefore, () => void this.carryOut(instance, event, opts.maintenanceMs ?? 10_000));
+    return event;
+  }
+
+  /** Cancels an active event (it stays listed, canceled); the instance is healthy again if no other event is active. */
+  cancelEvent(instanceId: string, eventId: string): void {
+    const instance = this.requireInstance(instanceId);
+    const event = instance.events.find((e) => e.eventId === eventId);
+    if (event === undefined) throw new AwsError('InvalidInstanceEventID.NotFound', `The event ID '${eventId}' does not exist`);
+    if (event.state !== 'active') return;
+    settleEvent(event, 'canceled');
+    if (instance.lifecycleState === 'InService' && !instance.events.some((e) => e.state === 'active')) instance.health = 'Healthy';
+  }
+
+  /** EC2 CreateTags on instances: adds or overwrites. */
+  createTags(instanceIds: string[], tags: Record<string, string>): void {
+    const instances = instanceIds.map((id) => this.requireEc2Instance(id));
+    for (const [key, value] of Object.entries(tags)) {
+      assertUserTagKey(key);
+      if (value.length > 256) throw new AwsError('InvalidParameterValue', `Value ( ${value.slice(0, 40)}... ) for parameter value is invalid. Tag values accept a maximum of 256 characters`);
+    }
+    for (const instance of instances) {
+      const merged = { ...instance.tags, ...tags };
+      if (userTagCount(merged) > MAX_TAGS) {
+        throw new AwsError('TagLimitExceeded', `The maximum number of tags (${MAX_TAGS}) for resource '${instance.instanceId}' has been reached.`);
+      }
+    }
+    for (const instance of instances) Object.assign(instance.tags, tags);
+  }
+
+  /**
+   * EC2 DeleteTags on instances: a key alone deletes it whatever its value, a key with a value only
+   * if the value matches; no tags at all deletes every user tag (never the aws: ones).
+   */
+  deleteTags(instanceIds: string[], tags: { key: string; value?: string }[] | undefined): void {
+    const instances = instanceIds.map((id) => this.requireEc2Instance(id));
+    for (const tag of tags ?? []) assertUserTagKey(tag.key);
+    for (const instance of instances) {
+      for (const [key, value] of Object.entries(instance.tags)) {
+        const doomed = tags === undefined ? !isAwsTag(key) : tags.some((t) => t.key === key && (t.value === undefined || t.value === value));
+        if (doomed) delete instance.tags[key];
+      }
+    }
   }
 
   recordLifecycleActionHeartbeat(groupName: string, ref: ActionRef): void {
@@ -310,21 +475,54 @@ export class FakeCloud {
   close(): void {
     this.closed = true;
     this.actions.close();
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
   }
 
-  private reconcile(group: FakeGroup): Promise<string[]> {
-    const active = group.instanceIds.map((id) => this.requireInstance(id)).filter((i) => !isTerminating(i.lifecycleState));
+  /**
+   * Brings the group to its desired capacity (from the warm pool first: a "warm start"; launching
+   * directly only when the pool has no warmed instance, a "cold start") and the pool to its size.
+   */
+  private reconcile(group: FakeGroup): { entered: Promise<string[]>; warmed: Promise<string[]> } {
+    const active = this.membersOf(group).filter((i) => !isTerminating(i.lifecycleState));
+    const entering: Promise<string>[] = [];
     if (active.length > group.desired) {
       const newestFirst = [...active].sort((a, b) => scaleInRank(b) - scaleInRank(a));
-      for (const instance of newestFirst.slice(0, active.length - group.desired)) this.beginTermination(instance);
-      return Promise.resolve([]);
+      const reuse = group.warmPool?.reuseOnScaleIn === true && group.warmPool.status === undefined;
+      for (const instance of newestFirst.slice(0, active.length - group.desired)) {
+        if (reuse && instance.lifecycleState === 'InService') this.returnToPool(instance, group);
+        else this.beginTermination(instance);
+      }
+    } else {
+      let missing = group.desired - active.length;
+      const warmed = this.poolOf(group)
+        .filter((i) => isWarmed(i.lifecycleState) && i.health === 'Healthy')
+        .sort((a, b) => a.seq - b.seq);
+      for (const instance of warmed.slice(0, missing)) {
+        entering.push(this.startFromPool(instance, group));
+        missing -= 1;
+      }
+      for (let n = 0; n < missing; n += 1) entering.push(this.launch(group, active, 'group'));
     }
-    const missing = group.desired - active.length;
-    return Promise.all(Array.from({ length: missing }, () => this.launch(group, active)));
+    return { entered: Promise.all(entering), warmed: this.fillWarmPool(group) };
   }
 
-  private async launch(group: FakeGroup, siblings: FakeInstance[]): Promise<string> {
+  /** Launches into the pool up to its size, or terminates warmed instances beyond it (newest first). */
+  private fillWarmPool(group: FakeGroup): Promise<string[]> {
+    const pool = this.poolOf(group).filter((i) => !isWarmTerminating(i.lifecycleState));
+    const size = warmPoolSize(group);
+    if (pool.length > size) {
+      const surplus = pool.filter((i) => isWarmed(i.lifecycleState)).sort((a, b) => b.seq - a.seq);
+      for (const instance of surplus.slice(0, pool.length - size)) this.beginPoolTermination(instance, { hooks: true });
+    }
+    if (group.warmPool?.status === 'PendingDelete' && group.warmIds.length === 0) group.warmPool = undefined;
+    const siblings = [...this.membersOf(group), ...pool];
+    return Promise.all(Array.from({ length: Math.max(0, size - pool.length) }, () => this.launch(group, siblings, 'pool')));
+  }
+
+  private async launch(group: FakeGroup, siblings: FakeInstance[], into: 'group' | 'pool'): Promise<string> {
     const seq = ++this.launchSeq;
+    const initial: LifecycleState = into === 'group' ? 'Pending' : 'Warmed:Pending';
     const instance: FakeInstance = {
       instanceId: `i-0${randomBytes(8).toString('hex')}`,
       privateIp: this.allocateIp({ virtual: group.virtual }),
@@ -336,15 +534,20 @@ export class FakeCloud {
       launchedBy: group.name,
       seq,
       asgName: group.name,
-      lifecycleState: 'Pending',
+      lifecycleState: initial,
       ec2State: 'pending',
       health: 'Healthy',
       spotAction: undefined,
+      warmedTo: into === 'pool' ? group.warmPool?.poolState : undefined,
+      // Tags propagate at launch: later changes to the group's tags do not reach running instances.
+      tags: { ...group.tags, 'aws:autoscaling:groupName': group.name },
+      rebalanceNotice: undefined,
+      events: [],
     };
     siblings.push(instance);
     this.instanceMap.set(instance.instanceId, instance);
-    group.instanceIds.push(instance.instanceId);
-    this.emitTransition(instance.instanceId, null, 'Pending');
+    (into === 'group' ? group.instanceIds : group.warmIds).push(instance.instanceId);
+    this.emitTransition(instance.instanceId, null, initial);
     const spec: LaunchSpec = {
       instanceId: instance.instanceId,
       privateIp: instance.privateIp,
@@ -354,19 +557,31 @@ export class FakeCloud {
       lifecycle: instance.lifecycle,
       virtual: instance.virtual,
     };
-    const launched = instance.virtual || this.host === undefined ? Promise.resolve() : this.host.launch(spec);
-    this.launches.set(instance.instanceId, launched.catch(() => undefined));
     try {
-      await launched;
+      await this.hostOp(instance, (host) => host.launch(spec));
     } catch (error) {
       this.events.emit('host-error', { instanceId: instance.instanceId, error });
       this.leaveGroup(instance);
       throw error;
-    } finally {
-      this.launches.delete(instance.instanceId);
     }
-    if (instance.lifecycleState !== 'Pending') return instance.instanceId;
+    if (instance.lifecycleState !== initial) return instance.instanceId;
     instance.ec2State = 'running';
+    if (into === 'group') {
+      this.awaitLaunchHooks(instance, group);
+      return instance.instanceId;
+    }
+    const hooks = group.hooks.filter((h) => h.transition === 'launching');
+    if (hooks.length > 0 && !this.closed) {
+      this.setState(instance, 'Warmed:Pending:Wait');
+      this.actions.start(instance.instanceId, 'launching', hooks);
+    } else {
+      void this.settleInPool(instance);
+    }
+    return instance.instanceId;
+  }
+
+  /** Pending -> Pending:Wait (launching hooks) or straight InService. */
+  private awaitLaunchHooks(instance: FakeInstance, group: FakeGroup): void {
     const hooks = group.hooks.filter((h) => h.transition === 'launching');
     if (hooks.length > 0 && !this.closed) {
       this.setState(instance, 'Pending:Wait');
@@ -374,28 +589,109 @@ export class FakeCloud {
     } else {
       this.enterService(instance);
     }
+  }
+
+  /**
+   * A warm start: the pool instance joins the group (Pending, counted toward desired), is started
+   * if stopped or hibernated, then "when your Auto Scaling group scales out, Amazon EC2 Auto
+   * Scaling puts one or more warm pool instances into a wait state (Pending:Wait) before the
+   * instances transition into the InService state": the launching hooks apply again.
+   */
+  private async startFromPool(instance: FakeInstance, group: FakeGroup): Promise<string> {
+    group.warmIds = group.warmIds.filter((id) => id !== instance.instanceId);
+    group.instanceIds.push(instance.instanceId);
+    instance.warmedTo = undefined;
+    this.setState(instance, 'Pending');
+    if (instance.ec2State === 'stopped') {
+      instance.ec2State = 'pending';
+      try {
+        await this.hostOp(instance, (host) => host.start(instance.instanceId));
+      } catch (error) {
+        this.events.emit('host-error', { instanceId: instance.instanceId, error });
+        this.leaveGroup(instance);
+        throw error;
+      }
+      if (instance.lifecycleState !== 'Pending') return instance.instanceId;
+      instance.ec2State = 'running';
+    }
+    this.awaitLaunchHooks(instance, group);
     return instance.instanceId;
+  }
+
+  /**
+   * Scale-in with ReuseOnScaleIn: the instance goes back to the pool instead of terminating. Per the
+   * warm pool lifecycle guide it "pauses to perform a custom action at the Warmed:Pending:Wait state
+   * for the EC2_INSTANCE_TERMINATING lifecycle action": the terminating hooks, not the launching ones.
+   */
+  private returnToPool(instance: FakeInstance, group: FakeGroup): void {
+    this.actions.cancel(instance.instanceId);
+    group.instanceIds = group.instanceIds.filter((id) => id !== instance.instanceId);
+    group.warmIds.push(instance.instanceId);
+    instance.warmedTo = group.warmPool?.poolState ?? 'Stopped';
+    this.setState(instance, 'Warmed:Pending');
+    const hooks = group.hooks.filter((h) => h.transition === 'terminating');
+    if (hooks.length > 0 && !this.closed) {
+      this.setState(instance, 'Warmed:Pending:Wait');
+      this.actions.start(instance.instanceId, 'terminating', hooks);
+    } else {
+      void this.settleInPool(instance);
+    }
+  }
+
+  /** The end of Warmed:Pending*: stopped or hibernated on the host unless the pool keeps it running. */
+  private async settleInPool(instance: FakeInstance): Promise<void> {
+    const to = instance.warmedTo ?? 'Stopped';
+    const entering = instance.lifecycleState;
+    if (to !== 'Running' && instance.ec2State === 'running') {
+      instance.ec2State = 'stopping';
+      await this.hostOp(instance, (host) => host.stop(instance.instanceId, to === 'Hibernated' ? 'hibernate' : 'stop')).catch((error: unknown) => {
+        this.events.emit('host-error', { instanceId: instance.instanceId, error });
+      });
+      // Force-deleted (or crashed) while stopping: whatever happened since wins.
+      if (instance.lifecycleState !== entering || instance.ec2State !== 'stopping') return;
+      instance.ec2State = 'stopped';
+    }
+    this.setState(instance, `Warmed:${to}`);
+    const group = this.groupOf(instance);
+    // The pool may be over its size now (cold starts while this one was still pending), or being deleted.
+    if (group !== undefined) this.reconcileInBackground(group);
   }
 
   private onActionsDone(instanceId: string, transition: HookTransition, result: LifecycleResult): void {
     const instance = this.requireInstance(instanceId);
-    if (transition === 'terminating') {
-      void this.finishTermination(instance);
-    } else if (result === 'CONTINUE') {
-      this.setState(instance, 'Pending:Proceed');
-      this.enterService(instance);
-    } else {
-      // An abandoned launch is terminated without terminating hooks, and the group replaces it.
-      this.setState(instance, 'Terminating');
-      void this.finishTermination(instance);
-      const group = instance.asgName === undefined ? undefined : this.groupMap.get(instance.asgName);
-      if (group !== undefined) this.reconcileInBackground(group);
+    switch (instance.lifecycleState) {
+      case 'Pending:Wait':
+        if (result === 'CONTINUE') {
+          this.setState(instance, 'Pending:Proceed');
+          this.enterService(instance);
+        } else {
+          // An abandoned launch is terminated without terminating hooks, and the group replaces it.
+          this.setState(instance, 'Terminating');
+          void this.finishTermination(instance);
+          const group = this.groupOf(instance);
+          if (group !== undefined) this.reconcileInBackground(group);
+        }
+        return;
+      case 'Warmed:Pending:Wait':
+        // A terminating hook here is an instance returning to the pool: either result lets it in.
+        if (transition === 'terminating' || result === 'CONTINUE') {
+          this.setState(instance, 'Warmed:Pending:Proceed');
+          void this.settleInPool(instance);
+        } else {
+          this.beginPoolTermination(instance, { hooks: false });
+        }
+        return;
+      case 'Warmed:Terminating:Wait':
+        void this.finishPoolTermination(instance);
+        return;
+      default:
+        void this.finishTermination(instance);
     }
   }
 
   private enterService(instance: FakeInstance): void {
     this.setState(instance, 'InService');
-    if (instance.health === 'Unhealthy') void this.setInstanceHealth(instance.instanceId, 'Unhealthy').catch(() => undefined);
+    if (instance.health === 'Unhealthy') void this.setInstanceHealth(instance.instanceId, 'Unhealthy').catch(reportedAlready);
   }
 
   private beginTermination(instance: FakeInstance): void {
@@ -413,30 +709,171 @@ export class FakeCloud {
 
   private async finishTermination(instance: FakeInstance): Promise<void> {
     this.setState(instance, 'Terminating:Proceed');
-    instance.ec2State = 'shutting-down';
-    // A launch still in progress must finish before the host can tear the instance down.
-    await this.launches.get(instance.instanceId);
-    if (!instance.virtual && this.host !== undefined) {
-      try {
-        await this.host.terminate(instance.instanceId);
-      } catch (error) {
-        this.events.emit('host-error', { instanceId: instance.instanceId, error });
-      }
-    }
+    await this.shutDown(instance);
     this.leaveGroup(instance);
   }
 
+  /** A pool instance leaves through Warmed:Terminating(:Wait with terminating hooks) to Warmed:Terminated. */
+  private beginPoolTermination(instance: FakeInstance, opts: { hooks: boolean }): void {
+    this.actions.cancel(instance.instanceId);
+    this.setState(instance, 'Warmed:Terminating');
+    const hooks = this.groupOf(instance)?.hooks.filter((h) => h.transition === 'terminating') ?? [];
+    if (opts.hooks && hooks.length > 0 && !this.closed) {
+      this.setState(instance, 'Warmed:Terminating:Wait');
+      this.actions.start(instance.instanceId, 'terminating', hooks);
+    } else {
+      void this.finishPoolTermination(instance);
+    }
+  }
+
+  private async finishPoolTermination(instance: FakeInstance): Promise<void> {
+    this.setState(instance, 'Warmed:Terminating:Proceed');
+    await this.shutDown(instance);
+    const group = this.groupOf(instance);
+    this.leaveGroup(instance);
+    if (group !== undefined) this.reconcileInBackground(group);
+  }
+
+  /** EC2 shutting-down, then the host tears the instance down (after whatever it was doing to it). */
+  private async shutDown(instance: FakeInstance): Promise<void> {
+    instance.ec2State = 'shutting-down';
+    await this.hostOp(instance, (host) => host.terminate(instance.instanceId)).catch((error: unknown) => {
+      this.events.emit('host-error', { instanceId: instance.instanceId, error });
+    });
+  }
+
+  /**
+   * EC2 terminates the instance itself (a Spot interruption). No lifecycle hook can hold it: "a
+   * lifecycle hook does not prevent an instance from terminating in the event that capacity is no
+   * longer available" (lifecycle hooks guide). The group then finds it gone and replaces it.
+   */
+  private async ec2Terminate(instance: FakeInstance): Promise<void> {
+    if (this.closed || instance.ec2State === 'terminated' || instance.ec2State === 'shutting-down') return;
+    this.actions.cancel(instance.instanceId);
+    const group = this.groupOf(instance);
+    if (group?.instanceIds.includes(instance.instanceId) === true) {
+      this.setState(instance, 'Terminating');
+      this.setState(instance, 'Terminating:Proceed');
+    }
+    await this.shutDown(instance);
+    this.leaveGroup(instance);
+    if (group !== undefined) this.reconcileInBackground(group);
+  }
+
+  /**
+   * EC2 stops (or hibernates) a running instance: a scheduled instance-stop or retirement, a Spot
+   * stop. "If Amazon EC2 Auto Scaling detects that an instance is no longer in the running state,
+   * this situation is treated as an immediate failure" (health checks guide): an InService instance
+   * is marked Unhealthy and replaced, its terminating hooks applying as to any replacement.
+   */
+  private async ec2Stop(instance: FakeInstance, how: PowerOff): Promise<void> {
+    if (this.closed || instance.ec2State !== 'running') return;
+    instance.ec2State = 'stopping';
+    // Queued first: the group's replacement then terminates a stopped instance, not the reverse.
+    const stopped = this.hostOp(instance, (host) => host.stop(instance.instanceId, how)).catch(this.hostErrorOf(instance));
+    const group = this.groupOf(instance);
+    if (group !== undefined && instance.lifecycleState === 'InService') this.replaceUnhealthy(instance, group);
+    await stopped;
+    if (instance.ec2State === 'stopping') instance.ec2State = 'stopped';
+  }
+
+  /** A scheduled event at its NotBefore: the group starts replacing the instance, EC2 does the event. */
+  private async carryOut(instance: FakeInstance, event: ScheduledEvent, maintenanceMs: number): Promise<void> {
+    if (this.closed || event.state !== 'active') return;
+    const group = this.groupOf(instance);
+    const replace = group !== undefined && instance.lifecycleState === 'InService';
+    const running = instance.ec2State === 'running';
+    switch (event.code) {
+      case 'instance-stop':
+      case 'instance-retirement':
+        // Lab instances are EBS-backed: retirement stops them (an instance-store one would terminate).
+        await this.ec2Stop(instance, 'stop');
+        break;
+      case 'instance-reboot':
+      case 'system-reboot': {
+        // The reboot is queued before the replacement's terminate; the boot after it already sees the Terminated target.
+        const rebooted = running ? this.hostOp(instance, (host) => host.reboot(instance.instanceId)).catch(this.hostErrorOf(instance)) : undefined;
+        if (replace) this.replaceUnhealthy(instance, group);
+        await rebooted;
+        break;
+      }
+      case 'system-maintenance': {
+        const cut = running ? this.hostOp(instance, (host) => host.partition(instance.instanceId, true)).catch(this.hostErrorOf(instance)) : undefined;
+        if (replace) this.replaceUnhealthy(instance, group);
+        if (cut !== undefined) {
+          await cut;
+          await new Promise((resolve) => setTimeout(resolve, maintenanceMs).unref());
+          await this.hostOp(instance, (host) => host.partition(instance.instanceId, false)).catch(this.hostErrorOf(instance));
+        }
+        break;
+      }
+    }
+    if (event.state === 'active') settleEvent(event, 'completed');
+  }
+
+  /** The group's health check found an InService instance unhealthy: terminate (hooks apply) and replace it. */
+  private replaceUnhealthy(instance: FakeInstance, group: FakeGroup): void {
+    instance.health = 'Unhealthy';
+    this.beginTermination(instance);
+    this.reconcileInBackground(group);
+  }
+
+  private hostErrorOf(instance: FakeInstance): (error: unknown) => void {
+    return (error) => this.events.emit('host-error', { instanceId: instance.instanceId, error });
+  }
+
+  /**
+   * Runs `op` on the host after every earlier operation on the same instance (launch, stop, start,
+   * reboot, terminate never overlap on one instance). Virtual instances have no host.
+   */
+  private hostOp(instance: FakeInstance, op: (host: InstanceHost) => Promise<void>): Promise<void> {
+    const host = this.host;
+    if (instance.virtual || host === undefined) return Promise.resolve();
+    const previous = this.hostQueue.get(instance.instanceId) ?? Promise.resolve();
+    const run = previous.then(() => op(host));
+    this.hostQueue.set(instance.instanceId, run.catch(reportedAlready));
+    return run;
+  }
+
+  /** Runs `action` at `time` (at once if past), unless the cloud is closed by then. */
+  private at(time: Date, action: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.closed) action();
+    }, Math.max(0, time.getTime() - this.now()));
+    timer.unref();
+    this.timers.add(timer);
+  }
+
   private leaveGroup(instance: FakeInstance): void {
-    const group = instance.asgName === undefined ? undefined : this.groupMap.get(instance.asgName);
-    if (group !== undefined) group.instanceIds = group.instanceIds.filter((id) => id !== instance.instanceId);
+    const group = this.groupOf(instance);
+    const warm = isWarm(instance.lifecycleState);
+    if (group !== undefined) {
+      group.instanceIds = group.instanceIds.filter((id) => id !== instance.instanceId);
+      group.warmIds = group.warmIds.filter((id) => id !== instance.instanceId);
+    }
     instance.asgName = undefined;
     instance.ec2State = 'terminated';
-    this.setState(instance, 'Terminated');
+    this.setState(instance, warm ? 'Warmed:Terminated' : 'Terminated');
   }
 
   private reconcileInBackground(group: FakeGroup): void {
     // Launch failures are already reported as 'host-error' events.
-    this.reconcile(group).catch(() => undefined);
+    const { entered, warmed } = this.reconcile(group);
+    entered.catch(reportedAlready);
+    warmed.catch(reportedAlready);
+  }
+
+  private membersOf(group: FakeGroup): FakeInstance[] {
+    return group.instanceIds.map((id) => this.requireInstance(id));
+  }
+
+  private poolOf(group: FakeGroup): FakeInstance[] {
+    return group.warmIds.map((id) => this.requireInstance(id));
+  }
+
+  private groupOf(instance: FakeInstance): FakeGroup | undefined {
+    return instance.asgName === undefined ? undefined : this.groupMap.get(instance.asgName);
   }
 
   private setState(instance: FakeInstance, to: LifecycleState): void {
@@ -478,9 +915,52 @@ export class FakeCloud {
 
   private requireMember(instanceId: string): { instance: FakeInstance; group: FakeGroup } {
     const instance = this.requireInstance(instanceId);
-    const group = instance.asgName === undefined ? undefined : this.groupMap.get(instance.asgName);
+    const group = this.groupOf(instance);
     if (group === undefined) throw new AwsError('ValidationError', `Instance Id not found - No managed instance found for instance ID: ${instanceId}`);
     return { instance, group };
+  }
+
+  /** An instance as EC2 (not Auto Scaling) names it: InvalidInstanceID.Malformed / .NotFound. */
+  private requireEc2Instance(instanceId: string): FakeInstance {
+    if (!/^i-[0-9a-f]{8,17}$/.test(instanceId)) throw new AwsError('InvalidInstanceID.Malformed', `Invalid id: "${instanceId}" (expecting "i-...")`);
+    const instance = this.instanceMap.get(instanceId);
+    if (instance === undefined) throw new AwsError('InvalidInstanceID.NotFound', `The instance ID '${instanceId}' does not exist`);
+    return instance;
+  }
+
+  private requireSpot(instanceId: string): FakeInstance {
+    const instance = this.requireInstance(instanceId);
+    if (instance.lifecycle !== 'spot') throw new Error(`${instanceId} is an On-Demand instance: EC2 sends interruption notices and rebalance recommendations to Spot Instances only`);
+    if (instance.ec2State === 'terminated' || instance.ec2State === 'shutting-down') throw new Error(`${instanceId} is ${instance.ec2State}`);
+    return instance;
+  }
+}
+
+function assertDesired(group: FakeGroup, desired: number): void {
+  if (!Number.isInteger(desired) || desired < group.min || desired > group.max) {
+    const bound = desired < group.min ? `below min value ${group.min}` : `above max value ${group.max}`;
+    throw new AwsError('ValidationError', `New SetDesiredCapacity value ${desired} is ${bound} for the AutoScalingGroup.`);
+  }
+}
+
+/** A failure already reported as a 'host-error' event: nobody else needs to hear of it. */
+function reportedAlready(): void {}
+
+function isAwsTag(key: string): boolean {
+  return key.toLowerCase().startsWith('aws:');
+}
+
+function userTagCount(tags: Record<string, string>): number {
+  return Object.keys(tags).filter((key) => !isAwsTag(key)).length;
+}
+
+/** Tag keys: up to 127 characters, and "may not begin with aws:" (CreateTags/DeleteTags reference). */
+function assertUserTagKey(key: string): void {
+  if (isAwsTag(key)) {
+    throw new AwsError('InvalidParameterValue', `Value ( ${key} ) for parameter key is invalid. Tag keys starting with 'aws:' are reserved for internal use`);
+  }
+  if (key.length === 0 || key.length > 127) {
+    throw new AwsError('InvalidParameterValue', `Value ( ${key} ) for parameter key is invalid. Tag keys must be between 1 and 127 characters`);
   }
 }
 

@@ -4,6 +4,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { FakeCloud } from './fake-cloud.js';
 import { startFakeAws, type FakeAws } from './server.js';
+import type { InstanceHost } from './types.js';
 
 export interface Fixture {
   cloud: FakeCloud;
@@ -18,10 +19,12 @@ export interface Fixture {
 /**
  * A cloud and its endpoint, with real SDK v3 clients signed as 'AKIDTEST'. Retries are off
  * (maxAttempts 1) so a test sees the exception class of the first answer. Instances get
- * 127.0.0.N addresses, reachable from the test by binding that local address.
+ * 127.0.0.N addresses from `firstOctet` (10) on, reachable from the test by binding that local
+ * address; with `firstOctet: 1` the first instance launched is this process itself, so the SDK's
+ * MetadataService (which cannot pick its source address) reads that instance's IMDS.
  */
-export async function startFixture(): Promise<Fixture> {
-  let next = 10;
+export async function startFixture(opts: { firstOctet?: number } = {}): Promise<Fixture> {
+  let next = opts.firstOctet ?? 10;
   const cloud = new FakeCloud({ allocateIp: () => `127.0.0.${next++}`, imdsTestHeader: true });
   const server = await startFakeAws(cloud);
   const config = {
@@ -39,6 +42,32 @@ export async function startFixture(): Promise<Fixture> {
       for (const client of Object.values(clients)) client.destroy();
       cloud.close();
       await server.close();
+    },
+  };
+}
+
+/** An InstanceHost that records what the cloud asked of it, in order, e.g. `stop i-0... hibernate`. */
+export function recordingHost(): InstanceHost & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    launch: async (spec) => {
+      calls.push(`launch ${spec.instanceId} ${spec.asgName} ${spec.lifecycle}`);
+    },
+    terminate: async (id) => {
+      calls.push(`terminate ${id}`);
+    },
+    stop: async (id, how) => {
+      calls.push(`stop ${id} ${how}`);
+    },
+    start: async (id) => {
+      calls.push(`start ${id}`);
+    },
+    reboot: async (id) => {
+      calls.push(`reboot ${id}`);
+    },
+    partition: async (id, cut) => {
+      calls.push(`${cut ? 'partition' : 'heal'} ${id}`);
     },
   };
 }

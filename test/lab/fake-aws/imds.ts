@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FakeCloud } from './fake-cloud.js';
-import { isTerminating } from './fake-cloud.js';
+import { imdsEventJson } from './scheduled-events.js';
 import type { FakeInstance } from './types.js';
+import { targetLifecycleState } from './warm-pool.js';
 
 const ROLE_NAME = 'swarmnode-lab';
 const MAX_TTL_SEC = 21600;
@@ -87,14 +88,25 @@ function metadata(cloud: FakeCloud, i: FakeInstance, path: string): string | und
     '/latest/meta-data/instance-type': () => i.instanceType,
     '/latest/meta-data/instance-life-cycle': () => i.lifecycle,
     '/latest/meta-data/ami-id': () => 'ami-0000000000000lab0',
-    '/latest/meta-data/autoscaling/target-lifecycle-state': () => (isTerminating(i.lifecycleState) ? 'Terminated' : 'InService'),
+    '/latest/meta-data/autoscaling/target-lifecycle-state': () => targetLifecycleState(i),
     '/latest/meta-data/spot/instance-action': () =>
-      i.spotAction === undefined ? undefined : JSON.stringify({ action: i.spotAction.action, time: i.spotAction.time.toISOString().replace(/\.\d{3}Z$/, 'Z') }),
+      i.spotAction === undefined ? undefined : JSON.stringify({ action: i.spotAction.action, time: isoSeconds(i.spotAction.time) }),
+    // 404 until a recommendation, then e.g. {"noticeTime": "2020-10-27T08:22:00Z"} (Spot rebalance guide).
+    '/latest/meta-data/events/recommendations/rebalance': () =>
+      i.rebalanceNotice === undefined ? undefined : JSON.stringify({ noticeTime: isoSeconds(i.rebalanceNotice) }),
+    // Active events, and completed or canceled ones (State says which; AWS's node termination
+    // handler reads both from here); history lists only the completed and canceled ones.
+    '/latest/meta-data/events/maintenance/scheduled': () => JSON.stringify(i.events.map(imdsEventJson)),
+    '/latest/meta-data/events/maintenance/history': () => JSON.stringify(i.events.filter((e) => e.state !== 'active').map(imdsEventJson)),
     '/latest/meta-data/iam/security-credentials/': () => ROLE_NAME,
     [`/latest/meta-data/iam/security-credentials/${ROLE_NAME}`]: () => credentialsJson(cloud, i),
     '/latest/dynamic/instance-identity/document': () => identityDocument(cloud, i),
   };
   return paths[path]?.();
+}
+
+function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function credentialsJson(cloud: FakeCloud, i: FakeInstance): string {

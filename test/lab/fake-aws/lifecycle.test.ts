@@ -1,21 +1,8 @@
 import { RecordLifecycleActionHeartbeatCommand, TerminateInstanceInAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFixture, type Fixture } from './fixture.js';
-import type { HookSpec, LaunchSpec, TransitionEvent } from './types.js';
-
-function recordingHost(): { calls: string[]; launch(spec: LaunchSpec): Promise<void>; terminate(id: string): Promise<void> } {
-  const calls: string[] = [];
-  return {
-    calls,
-    launch: async (spec) => {
-      calls.push(`launch ${spec.instanceId} ${spec.asgName} ${spec.lifecycle}`);
-    },
-    terminate: async (id) => {
-      calls.push(`terminate ${id}`);
-    },
-  };
-}
+import { recordingHost, startFixture, type Fixture } from './fixture.js';
+import type { HookSpec, TransitionEvent } from './types.js';
 
 describe('fake Auto Scaling lifecycle', () => {
   let f: Fixture;
