@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts', 'test/lab/**/*.test.ts'],
+          include: ['test/unit/**/*.test.ts', 'test/lab/**/*.test.ts', 'test/sim/**/*.test.ts'],
           // Projects with different worker counts run as separate groups: the fast ones first.
           sequence: { groupOrder: 0 },
         },

@@ -8,7 +8,7 @@ import {
   SetInstanceHealthCommand,
 } from '@aws-sdk/client-auto-scaling';
 import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
-import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import type { Role } from '../config/config.js';
 import { ROLES } from '../config/config.js';
 import type {
@@ -21,10 +21,12 @@ import type {
   OwnGroup,
 } from '../ports/fleet.js';
 import { fromAwsError } from '../errors/from-aws-error.js';
-import { awsCall, awsErrorName } from './aws-call.js';
+import { AWS_CALL_BUDGET_MS, awsCall, awsErrorName } from './aws-call.js';
 
 export const CLUSTER_TAG = 'swarmnode:cluster';
 export const ROLE_TAG = 'swarmnode:role';
+/** Set by an instance on itself to ask the leader to drain its node (spot, rebalance, scheduled events). */
+export const DRAIN_TAG = 'swarmnode:drain';
 /** DescribeInstances accepts up to 1000 instance ids per request. */
 const INSTANCE_IDS_PER_CALL = 1000;
 const TRANSITIONS: Record<LifecycleTransition, string> = {
@@ -59,14 +61,14 @@ export class AwsFleet implements Fleet {
   ) {}
 
   async ownGroup(instanceId: string): Promise<OwnGroup | undefined> {
-    const found = await awsCall({ action: 'autoscaling:DescribeAutoScalingInstances' }, () =>
-      this.autoscaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] })),
+    const found = await awsCall({ action: 'autoscaling:DescribeAutoScalingInstances' }, (abortSignal) =>
+      this.autoscaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }), { abortSignal }),
     );
     const own = found.AutoScalingInstances?.[0];
     if (!own?.AutoScalingGroupName) return undefined;
     const asgName = own.AutoScalingGroupName;
-    const groups = await awsCall({ action: 'autoscaling:DescribeAutoScalingGroups' }, () =>
-      this.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [asgName] })),
+    const groups = await awsCall({ action: 'autoscaling:DescribeAutoScalingGroups' }, (abortSignal) =>
+      this.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [asgName] }), { abortSignal }),
     );
     const group = groups.AutoScalingGroups?.[0];
     return { asgName, lifecycleState: own.LifecycleState ?? '', role: group ? roleOf(group) : undefined };
@@ -77,7 +79,7 @@ export class AwsFleet implements Fleet {
     let nextToken: string | undefined;
     // Bounded by the number of pages AWS reports; each page holds up to 100 groups.
     do {
-      const page = await awsCall({ action: 'autoscaling:DescribeAutoScalingGroups' }, () =>
+      const page = await awsCall({ action: 'autoscaling:DescribeAutoScalingGroups' }, (abortSignal) =>
         this.autoscaling.send(
           new DescribeAutoScalingGroupsCommand({ Filters: [{ Name: `tag:${CLUSTER_TAG}`, Values: [cluster] }], MaxRecords: 100, NextToken: nextToken }),
         ),
@@ -100,6 +102,7 @@ export class AwsFleet implements Fleet {
         instanceType: described?.InstanceType ?? instance.InstanceType,
         ec2State: described?.State?.Name,
         lifecycle: described?.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand',
+        drainRequest: described?.Tags?.find((tag) => tag.Key === DRAIN_TAG)?.Value,
       };
     });
     return { groups: groups.map((g) => ({ name: g.AutoScalingGroupName as string, role: roleOf(g) })), instances };
@@ -132,7 +135,7 @@ export class AwsFleet implements Fleet {
   private async describePages(ids: string[], out: Map<string, Instance>): Promise<void> {
     let nextToken: string | undefined;
     do {
-      const page = await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: ids, NextToken: nextToken }));
+      const page = await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: ids, NextToken: nextToken }), { abortSignal: AbortSignal.timeout(AWS_CALL_BUDGET_MS) });
       for (const reservation of page.Reservations ?? []) {
         for (const instance of reservation.Instances ?? []) out.set(instance.InstanceId as string, instance);
       }
@@ -141,8 +144,8 @@ export class AwsFleet implements Fleet {
   }
 
   async hook(asgName: string, transition: LifecycleTransition): Promise<LifecycleHook | undefined> {
-    const found = await awsCall({ action: 'autoscaling:DescribeLifecycleHooks' }, () =>
-      this.autoscaling.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: asgName })),
+    const found = await awsCall({ action: 'autoscaling:DescribeLifecycleHooks' }, (abortSignal) =>
+      this.autoscaling.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: asgName }), { abortSignal }),
     );
     const hook: AwsHook | undefined = found.LifecycleHooks?.find((h) => h.LifecycleTransition === TRANSITIONS[transition]);
     if (!hook?.LifecycleHookName) return undefined;
@@ -156,7 +159,7 @@ export class AwsFleet implements Fleet {
   }
 
   async completeLifecycleAction(hook: LifecycleHook, instanceId: string, result: LifecycleResult): Promise<void> {
-    await awsCall({ action: 'autoscaling:CompleteLifecycleAction' }, () =>
+    await awsCall({ action: 'autoscaling:CompleteLifecycleAction' }, (abortSignal) =>
       this.autoscaling.send(
         new CompleteLifecycleActionCommand({
           AutoScalingGroupName: hook.asgName,
@@ -169,16 +172,22 @@ export class AwsFleet implements Fleet {
   }
 
   async recordHeartbeat(hook: LifecycleHook, instanceId: string): Promise<void> {
-    await awsCall({ action: 'autoscaling:RecordLifecycleActionHeartbeat' }, () =>
+    await awsCall({ action: 'autoscaling:RecordLifecycleActionHeartbeat' }, (abortSignal) =>
       this.autoscaling.send(
         new RecordLifecycleActionHeartbeatCommand({ AutoScalingGroupName: hook.asgName, LifecycleHookName: hook.name, InstanceId: instanceId }),
       ),
     );
   }
 
+  async requestDrain(instanceId: string, reason: string): Promise<void> {
+    await awsCall({ action: 'ec2:CreateTags' }, (abortSignal) =>
+      this.ec2.send(new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: DRAIN_TAG, Value: reason }] }), { abortSignal }),
+    );
+  }
+
   async setUnhealthy(instanceId: string): Promise<void> {
-    await awsCall({ action: 'autoscaling:SetInstanceHealth' }, () =>
-      this.autoscaling.send(new SetInstanceHealthCommand({ InstanceId: instanceId, HealthStatus: 'Unhealthy', ShouldRespectGracePeriod: false })),
+    await awsCall({ action: 'autoscaling:SetInstanceHealth' }, (abortSignal) =>
+      this.autoscaling.send(new SetInstanceHealthCommand({ InstanceId: instanceId, HealthStatus: 'Unhealthy', ShouldRespectGracePeriod: false }), { abortSignal }),
     );
   }
 }

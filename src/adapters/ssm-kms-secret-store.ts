@@ -4,7 +4,8 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { Config, Role } from '../config/config.js';
 import { Secret } from '../log/secret.js';
-import type { ClusterRecord, SecretStore } from '../ports/secret-store.js';
+import type { ClusterRecord, LockRecord, SecretStore } from '../ports/secret-store.js';
+import { formatLockValue, parseLockValue } from '../core/boot/lock-value.js';
 import { awsCall, awsErrorName } from './aws-call.js';
 import { CLUSTER_TAG, ROLE_TAG } from './aws-fleet.js';
 
@@ -12,6 +13,7 @@ interface StoredParameter {
   name: string;
   value: string;
   type: string;
+  modifiedAt: number;
 }
 
 /** Which key and EncryptionContext protect one secret: the context binds it to cluster and role. */
@@ -46,10 +48,10 @@ export class SsmKmsSecretStore implements SecretStore {
   private async get(name: string, withDecryption: boolean): Promise<StoredParameter | undefined> {
     const parameter = this.path(name);
     try {
-      const found = await awsCall({ action: 'ssm:GetParameter', parameter }, () =>
-        this.ssm.send(new GetParameterCommand({ Name: parameter, WithDecryption: withDecryption })),
+      const found = await awsCall({ action: 'ssm:GetParameter', parameter }, (abortSignal) =>
+        this.ssm.send(new GetParameterCommand({ Name: parameter, WithDecryption: withDecryption }), { abortSignal }),
       );
-      return { name: parameter, value: found.Parameter?.Value ?? '', type: found.Parameter?.Type ?? 'String' };
+      return { name: parameter, value: found.Parameter?.Value ?? '', type: found.Parameter?.Type ?? 'String', modifiedAt: found.Parameter?.LastModifiedDate?.getTime() ?? 0 };
     } catch (error) {
       if (awsErrorName(error) === 'ParameterNotFound') return undefined;
       throw error;
@@ -60,8 +62,8 @@ export class SsmKmsSecretStore implements SecretStore {
   private async put(name: string, value: string, overwrite: boolean): Promise<boolean> {
     const parameter = this.path(name);
     try {
-      await awsCall({ action: 'ssm:PutParameter', parameter }, () =>
-        this.ssm.send(new PutParameterCommand({ Name: parameter, Value: value, Type: 'String', Overwrite: overwrite })),
+      await awsCall({ action: 'ssm:PutParameter', parameter }, (abortSignal) =>
+        this.ssm.send(new PutParameterCommand({ Name: parameter, Value: value, Type: 'String', Overwrite: overwrite }), { abortSignal }),
       );
       return true;
     } catch (error) {
@@ -71,8 +73,8 @@ export class SsmKmsSecretStore implements SecretStore {
   }
 
   private async seal(secret: Secret, sealing: Sealing): Promise<string> {
-    const sealed = await awsCall({ action: 'kms:Encrypt', keyId: sealing.keyId }, () =>
-      this.kms.send(new EncryptCommand({ KeyId: sealing.keyId, Plaintext: Buffer.from(secret.reveal()), EncryptionContext: sealing.context })),
+    const sealed = await awsCall({ action: 'kms:Encrypt', keyId: sealing.keyId }, (abortSignal) =>
+      this.kms.send(new EncryptCommand({ KeyId: sealing.keyId, Plaintext: Buffer.from(secret.reveal()), EncryptionContext: sealing.context }), { abortSignal }),
     );
     return Buffer.from(sealed.CiphertextBlob as Uint8Array).toString('base64');
   }
@@ -81,14 +83,18 @@ export class SsmKmsSecretStore implements SecretStore {
     const stored = await this.get(name, true);
     if (!stored) return undefined;
     if (stored.type === 'SecureString') return new Secret(stored.value);
-    const opened = await awsCall({ action: 'kms:Decrypt', parameter: stored.name }, () =>
-      this.kms.send(new DecryptCommand({ CiphertextBlob: Buffer.from(stored.value, 'base64'), EncryptionContext: sealing.context })),
+    const opened = await awsCall({ action: 'kms:Decrypt', parameter: stored.name }, (abortSignal) =>
+      this.kms.send(new DecryptCommand({ CiphertextBlob: Buffer.from(stored.value, 'base64'), EncryptionContext: sealing.context }), { abortSignal }),
     );
     return new Secret(Buffer.from(opened.Plaintext as Uint8Array).toString('utf8'));
   }
 
   readToken(role: Role): Promise<Secret | undefined> {
     return this.readSealed(`${role}-token`, this.sealing(role));
+  }
+
+  async tokenExists(role: Role): Promise<boolean> {
+    return (await this.get(`${role}-token`, false)) !== undefined;
   }
 
   async writeToken(role: Role, token: Secret): Promise<void> {
@@ -108,8 +114,13 @@ export class SsmKmsSecretStore implements SecretStore {
     return this.put(name, instanceId, false);
   }
 
-  async readLock(name: string): Promise<string | undefined> {
-    return (await this.get(name, false))?.value;
+  async readLock(name: string): Promise<LockRecord | undefined> {
+    const stored = await this.get(name, false);
+    return stored === undefined ? undefined : { ...parseLockValue(stored.value), writtenAt: stored.modifiedAt };
+  }
+
+  async markLockPublished(name: string, holder: string, swarmId: string): Promise<void> {
+    await this.put(name, formatLockValue({ holder, published: swarmId }), true);
   }
 
   readUnlockKey(): Promise<Secret | undefined> {

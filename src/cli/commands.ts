@@ -28,6 +28,12 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     reports: false,
     load: () => import('../app/watch/command.js'),
   },
+  republish: {
+    summary: 'on a manager: publish the swarm\'s current join tokens (and unlock key) to SSM again, the safe fix for a token that cannot be read',
+    options: [],
+    reports: true,
+    load: () => import('../app/republish/command.js'),
+  },
   status: {
     summary: 'the ASG instances and swarm nodes side by side, with drift and quorum (run on a manager; exit 1 when quorum is lost)',
     options: [JSON_OPTION],

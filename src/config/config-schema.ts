@@ -20,8 +20,8 @@ export interface ConfigEntry<K extends keyof Config = keyof Config> {
   /** Boolean entries also accept `--flag` alone and `--no-flag`. */
   boolean: boolean;
   parse(raw: string): Parsed<Config[K]>;
-  /** undefined: the key is required. */
-  defaultValue: ((resolved: Resolved) => Config[K]) | undefined;
+  /** undefined: the key is required. `env` is the environment, for defaults systemd provides. */
+  defaultValue: ((resolved: Resolved, env: Readonly<Record<string, string | undefined>>) => Config[K]) | undefined;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -146,6 +146,16 @@ export const CONFIG_SCHEMA: readonly ConfigEntry[] = [
     description: 'Period of the lifecycle watcher and the reconciler',
     parse: duration,
     defaultValue: () => 5_000,
+  }),
+  entry({
+    key: 'SWARMNODE_STATE_DIR',
+    flag: '--state-dir',
+    field: 'stateDir',
+    defaultText: '`$STATE_DIRECTORY` (systemd `StateDirectory=`), else `/var/lib/swarmnode`',
+    description: 'Where boot leaves its record (ids, outcome, timings; nothing secret) for reboots and watch',
+    parse: (raw) => (raw.startsWith('/') ? ok(raw.replace(/\/+$/, '') || '/') : expect('an absolute path')),
+    // systemd may list several directories, separated by colons: the first is ours.
+    defaultValue: (_, env) => env.STATE_DIRECTORY?.split(':')[0] || '/var/lib/swarmnode',
   }),
   entry({
     key: 'SWARMNODE_LOG_LEVEL',

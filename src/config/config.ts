@@ -1,6 +1,10 @@
 export type Role = 'manager' | 'worker';
 export const ROLES: readonly Role[] = ['manager', 'worker'];
 
+export function otherRole(role: Role): Role {
+  return role === 'manager' ? 'worker' : 'manager';
+}
+
 /** The validated configuration: built once by loadConfig, read-only everywhere after. */
 export interface Config {
   cluster: string;
@@ -14,5 +18,6 @@ export interface Config {
   drainTimeoutMs: number;
   reapAfterMs: number;
   pollIntervalMs: number;
+  stateDir: string;
   logLevel: string;
 }

@@ -20,7 +20,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, fl
         const parsed = entry.parse('');
         problems.push({ key: entry.key, value: undefined, expected: parsed.ok ? entry.description : parsed.expected });
       } else {
-        Object.assign(resolved, { [entry.field]: entry.defaultValue(resolved) });
+        Object.assign(resolved, { [entry.field]: entry.defaultValue(resolved, env) });
       }
       continue;
     }

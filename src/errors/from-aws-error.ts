@@ -15,8 +15,8 @@ const BAD_CIPHERTEXT = new Set(['InvalidCiphertextException', 'IncorrectKeyExcep
 const BAD_KEY = new Set(['NotFoundException', 'KMSInvalidStateException', 'DisabledException', 'InvalidKeyUsageException']);
 
 const REPUBLISH =
-  'on the leader manager, delete the parameter and `swarmnode watch` re-publishes the swarm\'s current token within about a minute ' +
-  '(or re-encrypt it with the EncryptionContext {"swarmnode:cluster": <cluster>, "swarmnode:role": <role>})';
+  'on a manager run `swarmnode republish`: it reads the swarm\'s current tokens from the engine and publishes them again, ' +
+  'encrypted with the EncryptionContext {"swarmnode:cluster": <cluster>, "swarmnode:role": <role>} (the leader\'s `swarmnode watch` also does it within a minute)';
 
 /**
  * The one place where AWS SDK exceptions become named swarmnode errors. Anything not mapped

@@ -5,8 +5,7 @@ export class JoinRejectedError extends GaveUpError {
   constructor(role: string, parameter: string, options?: { cause?: unknown }) {
     super(
       `gave up: the swarm rejects the ${role} join token stored in ${parameter} (rotated?)`,
-      `publish the current token: the leader's \`swarmnode watch\` does it within one poll interval; ` +
-        `by hand, KMS-encrypt \`docker swarm join-token -q ${role}\` into ${parameter}`,
+      `publish the current token: the leader's \`swarmnode watch\` does it within one poll interval, or run \`swarmnode republish\` on a manager`,
       options,
     );
   }

@@ -16,6 +16,8 @@ export interface FleetInstance {
   /** EC2 state name: pending, running, stopping, stopped, shutting-down, terminated. */
   ec2State: string | undefined;
   lifecycle: 'spot' | 'on-demand';
+  /** The instance's `swarmnode:drain` tag: it asked the leader to drain (and demote) its node, and why. */
+  drainRequest: string | undefined;
 }
 
 export interface ClusterGroup {
@@ -57,4 +59,6 @@ export interface Fleet {
   completeLifecycleAction(hook: LifecycleHook, instanceId: string, result: LifecycleResult): Promise<void>;
   recordHeartbeat(hook: LifecycleHook, instanceId: string): Promise<void>;
   setUnhealthy(instanceId: string): Promise<void>;
+  /** Tags this instance `swarmnode:drain=<reason>` (CreateTags on itself): the leader drains its node, and demotes a manager within quorum. */
+  requestDrain(instanceId: string, reason: string): Promise<void>;
 }

@@ -9,6 +9,15 @@ export interface ClusterRecord {
   managers: string[];
 }
 
+/** An init lock as stored: who holds it, and which swarm the holder published, once it did. */
+export interface LockRecord {
+  holder: string;
+  /** Swarm id the holder marked the lock with right after its `swarm init`, before publishing anything else. */
+  published: string | undefined;
+  /** When the parameter was last written (SSM LastModifiedDate). */
+  writtenAt: number;
+}
+
 /**
  * SSM parameters under the prefix, tokens and the unlock key KMS-encrypted with the
  * EncryptionContext {"swarmnode:cluster": C, "swarmnode:role": R} (see DESIGN.md).
@@ -16,14 +25,18 @@ export interface ClusterRecord {
 export interface SecretStore {
   /** undefined when the parameter does not exist. */
   readToken(role: Role): Promise<Secret | undefined>;
+  /** Whether the role's token parameter exists, without decrypting it. */
+  tokenExists(role: Role): Promise<boolean>;
   /** Encrypts under the role's key and overwrites. */
   writeToken(role: Role, token: Secret): Promise<void>;
   readCluster(): Promise<ClusterRecord | undefined>;
   writeCluster(record: ClusterRecord): Promise<void>;
   /** PutParameter Overwrite=false: true when this call created it, false when it existed. */
   tryLock(name: string, instanceId: string): Promise<boolean>;
-  /** Holder's instance id, undefined when the lock does not exist. */
-  readLock(name: string): Promise<string | undefined>;
+  /** undefined when the lock does not exist. */
+  readLock(name: string): Promise<LockRecord | undefined>;
+  /** Overwrites the lock its holder holds with the swarm it is about to publish. */
+  markLockPublished(name: string, holder: string, swarmId: string): Promise<void>;
   readUnlockKey(): Promise<Secret | undefined>;
   writeUnlockKey(key: Secret): Promise<void>;
   /** Encrypts a probe under each role's key, so a missing key or permission shows before `swarm init`. */

@@ -1,164 +1,141 @@
-import type { Config } from '../../config/config.js';
+import type { Config, Role } from '../../config/config.js';
 import { formatDuration } from '../../config/duration.js';
-import type { BootFacts } from '../../core/boot/facts.js';
-import type { BootStep } from '../../core/boot/step.js';
+import { noJoinReason } from '../../core/boot/plan.js';
+import { holdsSwarmState, startingPoint } from '../../core/boot/reboot.js';
 import { DependencyUnavailableError } from '../../errors/dependency-unavailable-error.js';
+import { ExitCode } from '../../errors/exit-codes.js';
 import { GaveUpError } from '../../errors/gave-up-error.js';
 import { JoinRejectedError } from '../../errors/join-rejected-error.js';
 import { SwarmnodeError } from '../../errors/swarmnode-error.js';
 import type { Logger } from '../../log/logger.js';
-import type { Clock } from '../../ports/clock.js';
-import type { Fleet } from '../../ports/fleet.js';
+import type { BootRecord } from '../../ports/boot-record.js';
+import type { EngineInfo } from '../../ports/engine.js';
 import type { InstanceIdentity } from '../../ports/instance-metadata.js';
-import type { SecretStore } from '../../ports/secret-store.js';
-import type { BootObserver } from './observer.js';
-import { startBoot, type BootStart } from './start.js';
+import { checkHealth } from '../health/check.js';
 import type { Services } from '../shared/compose.js';
-import { retryUntil } from '../shared/retry-until.js';
-
-/** Not done yet: boot waits (backoff with jitter) and observes again, until the join deadline. */
-class NotYet extends Error {
-  constructor(
-    readonly reason: string,
-    readonly rejectedToken = false,
-  ) {
-    super(reason);
-  }
-}
+import { retryUntil } from '../shared/retry.js';
+import { act, NotYet } from './act.js';
+import { answerLaunch } from './launch.js';
+import { discover, whereabouts, type Discovery, type Whereabouts } from './start.js';
 
 /** Actions per round before backing off; a boot needs at most take-lock, init, publish, then health. */
 const MAX_STEPS_PER_ROUND = 6;
 /** An engine that is not up yet gets this long (at most the join timeout) before exit 69. */
 const ENGINE_WAIT_MS = 60_000;
-/** Completing the launching hook gets a fresh budget of its own once the node is healthy. */
-const COMPLETE_LAUNCH_BUDGET_MS = 30_000;
-const REJECTED = /join token|invalid token|token.*(rotated|expired)/i;
 /** Backoff between attempts; the jitter spreads instances that boot together. */
 const BACKOFF = { minDelayMs: 1_000, maxDelayMs: 5_000, factor: 1.5 };
 
-interface BootContext {
+export interface BootContext {
   config: Config;
   services: Services;
   log: Logger;
   signal: AbortSignal;
 }
 
+/** How a boot ended, as the record keeps it. */
+type BootEnd = Pick<BootRecord, 'outcome' | 'launchCompleted'> & { exitCode: number; role: Role | undefined };
+
 /**
  * `swarmnode boot`, as DESIGN.md "Boot, step by step": observe, decide (pure), act, until the node
  * is a healthy member or SWARMNODE_JOIN_TIMEOUT passes. Resolves to the exit code; named errors
- * leave with theirs.
+ * leave with theirs. Every boot leaves a record (ids, outcome, timings) for the next boot and for
+ * `watch`.
  */
-export async function boot({ config, services, log, signal }: BootContext): Promise<number> {
+export async function boot(context: BootContext): Promise<number> {
+  const { services, log } = context;
   const started = services.clock.now();
-  const deadline = started + config.joinTimeoutMs;
-  const start = await whereWeStand(config, services, log, signal, deadline);
-  if (start.kind === 'no-join') {
-    log.info({ identity: start.identity, targetLifecycleState: start.target, decision: 'exit-no-join' }, start.reason);
-    return 0;
-  }
-  const { identity, target, own, role, fleet, secrets, observer } = start;
-  log.info({ identity, ownGroup: own, role, targetLifecycleState: target, joinTimeout: formatDuration(config.joinTimeoutMs) }, 'boot starting');
-  let lastLogged = '';
-
-  const logDecision = (facts: BootFacts, step: BootStep) => {
-    const key = `${step.kind}:${step.reason}`;
-    (key === lastLogged ? log.debug.bind(log) : log.info.bind(log))({ facts, decision: step }, step.reason);
-    lastLogged = key;
-  };
-
-  const round = async (): Promise<string> => {
-    for (let i = 0; i < MAX_STEPS_PER_ROUND; i++) {
-      const { facts, step } = await observer.observe();
-      logDecision(facts, step);
-      switch (step.kind) {
-        case 'healthy':
-          return step.nodeId;
-        case 'wait':
-        case 'need':
-          throw new NotYet(step.reason);
-        case 'unlock': {
-          const key = await secrets.readUnlockKey();
-          if (!key) throw new NotYet('the unlock key disappeared from SSM');
-          await services.engine.unlock(key);
-          log.info({ action: 'unlock' }, 'engine unlocked');
-          break;
-        }
-        case 'leave':
-          await services.engine.leave(step.force);
-          log.info({ action: 'leave', force: step.force }, 'left the swarm');
-          break;
-        case 'join':
-          await join(step, observer.token);
-          break;
-        case 'take-lock': {
-          // A missing key or kms:Encrypt permission must show before this instance commits to init:
-          // failing after it would leave a lock, or a swarm, without tokens.
-          await secrets.verifyKeys();
-          const won = await secrets.tryLock(step.lock, identity.instanceId);
-          log.info({ action: 'take-lock', lock: step.lock, won }, won ? `took ${step.lock}` : `${step.lock} was taken first by another instance`);
-          break;
-        }
-        case 'init': {
-          // Checked again: a restarted holder reaches init without passing take-lock.
-          await secrets.verifyKeys();
-          const nodeId = await services.engine.init(step.advertiseAddr);
-          log.info({ action: 'init', nodeId, advertiseAddr: step.advertiseAddr }, 'initialised the swarm');
-          break;
-        }
-        case 'publish':
-          await publish(identity, secrets);
-          break;
-      }
-    }
-    throw new NotYet('still acting after several steps in a row');
-  };
-
-  const join = async (step: Extract<BootStep, { kind: 'join' }>, token: BootObserver['token']) => {
-    if (!token) throw new NotYet('the token vanished between reading and joining');
-    try {
-      await services.engine.join(step.remoteAddrs, token, step.advertiseAddr);
-      log.info({ action: 'join', remoteAddrs: step.remoteAddrs, advertiseAddr: step.advertiseAddr }, 'joined the swarm');
-    } catch (error) {
-      if (error instanceof SwarmnodeError) throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      observer.joinFailed();
-      log.warn({ action: 'join', remoteAddrs: step.remoteAddrs, error: message }, 'join failed; retrying');
-      throw new NotYet(`join through ${step.remoteAddrs.join(', ')} failed: ${message}`, REJECTED.test(message));
-    }
-  };
-
-  const publish = async (self: InstanceIdentity, store: SecretStore) => {
-    const [swarmId, tokens, unlockKey] = await Promise.all([services.engine.swarmId(), services.engine.joinTokens(), services.engine.unlockKey()]);
-    // The record first: a node that finds a token can then also find which swarm it belongs to.
-    await store.writeCluster({ swarmId, createdAt: new Date(services.clock.now()).toISOString(), createdBy: self.instanceId, managers: [self.localIpv4] });
-    await store.writeToken('worker', tokens.worker);
-    await store.writeToken('manager', tokens.manager);
-    if (unlockKey) await store.writeUnlockKey(unlockKey);
-    log.info({ action: 'publish', swarmId, autolock: unlockKey !== undefined }, 'published the join tokens and the cluster record');
-  };
-
-  let nodeId: string;
+  let where: Whereabouts | undefined;
+  let end: BootEnd = { exitCode: ExitCode.failure, outcome: 'failed', launchCompleted: false, role: context.config.role };
   try {
-    nodeId = await retryUntil(round, {
+    where = await retryStart(context, () => whereabouts(services), started + context.config.joinTimeoutMs, 'could not read this instance\'s identity from IMDS');
+    end = await bootAt(context, where, started);
+    return end.exitCode;
+  } catch (error) {
+    end = { ...end, exitCode: error instanceof SwarmnodeError ? error.exitCode : ExitCode.failure, outcome: error instanceof GaveUpError ? 'gave-up' : 'failed' };
+    throw error;
+  } finally {
+    if (where !== undefined) await keepRecord(context, where.identity, end, services.clock.now() - started);
+  }
+}
+
+async function bootAt(context: BootContext, where: Whereabouts, started: number): Promise<BootEnd> {
+  const { config, services, log } = context;
+  const { identity, target } = where;
+  const deadline = started + config.joinTimeoutMs;
+  const noJoin = noJoinReason(target);
+  const info = noJoin === undefined ? await engineInfo(context, Math.min(started + ENGINE_WAIT_MS, deadline)) : undefined;
+  const previous = info === undefined ? undefined : await services.bootRecords.read();
+  const start = startingPoint(noJoin, previous, identity.instanceId, info ?? { localNodeState: '', nodeId: '' });
+  if (start.kind === 'no-join') {
+    log.info({ identity, targetLifecycleState: target, decision: 'exit-no-join' }, start.reason);
+    return { exitCode: 0, outcome: 'no-join', launchCompleted: true, role: config.role };
+  }
+  if (start.kind === 'member-reboot') {
+    // Local facts only: an AWS outage, throttling or denial cannot turn this member into a failure.
+    const health = await checkHealth(services.engine).catch((error: unknown) => ({ healthy: false, reason: `health check failed: ${(error as Error).message}` }));
+    const facts = { identity, engine: { state: info?.localNodeState, nodeId: info?.nodeId }, previousBoot: previous, health };
+    log[health.healthy ? 'info' : 'warn']({ facts, decision: 'member-reboot' }, `${start.reason} (${health.reason})`);
+    const launchCompleted = !start.launchPending || (await answerLaunch(services.cloud(identity).fleet, services.clock, identity.instanceId, 'CONTINUE', log));
+    return { exitCode: 0, outcome: 'healthy', launchCompleted, role: previous?.role };
+  }
+  let found: Discovery;
+  try {
+    found = await retryStart(context, () => discover(config, services, where), deadline, 'could not learn this instance\'s Auto Scaling group');
+  } catch (error) {
+    if (context.signal.aborted) throw error;
+    return giveUp(context, identity, undefined, error);
+  }
+  log.info({ identity, ownGroup: found.own, role: found.role, targetLifecycleState: target, engine: info?.localNodeState, joinTimeout: formatDuration(config.joinTimeoutMs) }, 'boot starting');
+  let nodeId: string;
+  const acting: Acting = { current: undefined };
+  try {
+    nodeId = await retryUntil((signal) => round(context, identity, found, acting, signal), {
       ...BACKOFF,
       clock: services.clock,
       deadline,
-      signal,
-      shouldRetry: (error) => {
-        if (error instanceof DependencyUnavailableError) return services.clock.now() - started < Math.min(ENGINE_WAIT_MS, config.joinTimeoutMs);
-        return !(error instanceof SwarmnodeError);
-      },
+      signal: context.signal,
+      shouldRetry: (error) => !(error instanceof SwarmnodeError) || error instanceof DependencyUnavailableError,
       onFailedAttempt: (error) => {
         if (!(error instanceof NotYet)) log.warn({ error: (error as Error).name, message: (error as Error).message }, 'attempt failed; retrying');
       },
     });
   } catch (error) {
-    if (signal.aborted || error instanceof SwarmnodeError) throw error;
-    throw await giveUp(error, { config, fleet, log, instanceId: identity.instanceId, role });
+    if (context.signal.aborted) throw error;
+    // A step started before the deadline (a join, an init) may still land: decide once it settled.
+    await acting.current?.catch(() => undefined);
+    return giveUp(context, identity, found, error);
   }
-  await completeLaunch(fleet, services.clock, identity.instanceId, log);
-  log.info({ nodeId, role, seconds: Math.round((services.clock.now() - started) / 1000) }, `boot done: ${role} ${nodeId} is a healthy member`);
-  return 0;
+  const launchCompleted = await answerLaunch(found.fleet, services.clock, identity.instanceId, 'CONTINUE', log);
+  log.info({ nodeId, role: found.role, launchCompleted, seconds: Math.round((services.clock.now() - started) / 1000) }, `boot done: ${found.role} ${nodeId} is a healthy member`);
+  return { exitCode: 0, outcome: 'healthy', launchCompleted, role: found.role };
+}
+
+/** The step being carried out, if any: giving up waits for it (each engine and AWS call is bounded). */
+interface Acting {
+  current: Promise<void> | undefined;
+}
+
+/** Observe, decide, act until the node is healthy (resolves its id) or a step must wait (NotYet). */
+async function round(context: BootContext, identity: InstanceIdentity, found: Discovery, acting: Acting, signal: AbortSignal): Promise<string> {
+  const { services, log } = context;
+  const { observer } = found;
+  for (let i = 0; i < MAX_STEPS_PER_ROUND; i++) {
+    const { facts, step, token } = await observer.observe();
+    log.info({ facts, decision: step }, step.reason);
+    switch (step.kind) {
+      case 'healthy':
+        return step.nodeId;
+      case 'wait':
+      case 'need':
+        throw new NotYet(step.reason);
+      default:
+        // Nothing new starts once the deadline passed: giving up must see the last step's effect.
+        signal.throwIfAborted();
+        acting.current = act(step, { engine: services.engine, secrets: found.secrets, clock: services.clock, identity, log, token, joinFailed: () => observer.joinFailed() });
+        await acting.current;
+    }
+  }
+  throw new NotYet('still acting after several steps in a row');
 }
 
 /**
@@ -167,76 +144,109 @@ export async function boot({ config, services, log, signal }: BootContext): Prom
  * deadline instead of ending boot with exit 1. Named errors (IMDS down: 69, AccessDenied: 77) are
  * final. Without knowing its group there is nothing to report Unhealthy through: only exit 75.
  */
-async function whereWeStand(config: Config, services: Services, log: Logger, signal: AbortSignal, deadline: number): Promise<BootStart> {
+async function retryStart<T>(context: BootContext, attempt: () => Promise<T>, deadline: number, what: string): Promise<T> {
+  const { config, services, log, signal } = context;
   try {
-    return await retryUntil(() => startBoot(config, services), {
+    return await retryUntil(attempt, {
       ...BACKOFF,
       clock: services.clock,
       deadline,
       signal,
       shouldRetry: (error) => !(error instanceof SwarmnodeError),
-      onFailedAttempt: (error) => log.warn({ error: (error as Error).name, message: (error as Error).message }, 'could not learn where this instance stands; retrying'),
+      onFailedAttempt: (error) => log.warn({ error: (error as Error).name, message: (error as Error).message }, `${what}; retrying`),
     });
   } catch (error) {
     if (signal.aborted || error instanceof SwarmnodeError) throw error;
     throw new GaveUpError(
-      `gave up after ${formatDuration(config.joinTimeoutMs)}: could not learn this instance's identity and Auto Scaling group: ${(error as Error).message}`,
+      `gave up after ${formatDuration(config.joinTimeoutMs)}: ${what}: ${(error as Error).message}`,
       'check that the instance reaches the Auto Scaling API (endpoint, throttling) and its instance profile credentials',
       { cause: error },
     );
   }
 }
 
-/** The instance goes InService only now that it is a healthy member. */
-async function completeLaunch(fleet: Fleet, clock: Clock, instanceId: string, log: Logger): Promise<void> {
-  await retryUntil(
-    async () => {
-      const own = await fleet.ownGroup(instanceId);
-      if (!own?.lifecycleState.startsWith('Pending')) {
-        log.info({ lifecycleState: own?.lifecycleState }, 'no launching lifecycle action to complete');
-        return;
-      }
-      const hook = await fleet.hook(own.asgName, 'launching');
-      if (!hook) {
-        log.info({ asg: own.asgName }, 'the ASG has no launching hook');
-        return;
-      }
-      await fleet.completeLifecycleAction(hook, instanceId, 'CONTINUE');
-      log.info({ action: 'complete-lifecycle-action', hook: hook.name, asg: own.asgName, result: 'CONTINUE' }, 'completed the launching lifecycle action');
-    },
-    {
-      clock,
-      deadline: clock.now() + COMPLETE_LAUNCH_BUDGET_MS,
-      minDelayMs: 500,
-      maxDelayMs: 8_000,
-      factor: 2,
-      shouldRetry: (error) => !(error instanceof SwarmnodeError),
-      onFailedAttempt: (error) => log.warn({ err: error }, 'completing the launching lifecycle action failed'),
-    },
-  );
+/** The engine's /info, waiting a bounded time for a Docker engine that is still starting or busy. */
+async function engineInfo(context: BootContext, until: number): Promise<EngineInfo> {
+  const { services, log, signal } = context;
+  return retryUntil(() => services.engine.info(), {
+    ...BACKOFF,
+    clock: services.clock,
+    deadline: until,
+    signal,
+    shouldRetry: (error) => !(error instanceof SwarmnodeError) || error instanceof DependencyUnavailableError,
+    onFailedAttempt: (error) => log.warn({ error: (error as Error).name, message: (error as Error).message }, 'the Docker engine does not answer yet; retrying'),
+  });
 }
 
-async function giveUp(
-  error: unknown,
-  context: { config: Config; fleet: Fleet; log: Logger; instanceId: string; role: string },
-): Promise<GaveUpError> {
-  const { config, fleet, log, instanceId, role } = context;
-  const after = formatDuration(config.joinTimeoutMs);
+/**
+ * Boot cannot go on: the deadline passed, or AWS refused something. A node that holds swarm state
+ * is never reported Unhealthy nor abandoned: its raft log or tasks may be what the cluster needs
+ * (after a quorum loss it may hold the only copy), and a healthy one even exits 0, leaving the
+ * launching action to `watch`. Only an instance that never became a member is handed back to the
+ * ASG: Unhealthy, then its launching action ABANDONed, so it is replaced at once instead of after
+ * the hook's timeout. A named error (AccessDenied, a bad key) keeps its own exit code.
+ */
+async function giveUp(context: BootContext, identity: InstanceIdentity, found: Discovery | undefined, error: unknown): Promise<BootEnd> {
+  const { config, services, log } = context;
+  const why = error instanceof Error ? error.message : String(error);
+  const info = await services.engine.info().catch(() => undefined);
+  if (info !== undefined && holdsSwarmState(info)) {
+    const health = info.localNodeState === 'active' ? await checkHealth(services.engine).catch(() => undefined) : undefined;
+    if (health?.healthy) {
+      log.error({ nodeId: info.nodeId, reason: why, error: (error as Error).name }, `boot could not finish its AWS steps (${why}), but node ${info.nodeId} is a healthy member: exit 0; watch answers the launching action`);
+      return { exitCode: 0, outcome: 'healthy', launchCompleted: false, role: found?.role ?? config.role };
+    }
+  }
+  if (error instanceof SwarmnodeError && !(error instanceof DependencyUnavailableError) && !(error instanceof GaveUpError)) throw error;
+  if (info === undefined || holdsSwarmState(info)) {
+    // An engine that holds swarm state, or does not answer and may, is never reported nor abandoned.
+    throw new GaveUpError(
+      `gave up after ${formatDuration(config.joinTimeoutMs)}: ${why}; ${info === undefined ? 'the Docker engine does not answer' : `the engine holds swarm state (${info.localNodeState}, node ${info.nodeId})`}, so this instance is not reported Unhealthy`,
+      'look at the swarm from a manager (`swarmnode status`) and at this engine (`systemctl status docker`); watch keeps handling this node',
+      { cause: error },
+    );
+  }
+  const role = found?.role ?? config.role ?? 'worker';
   const gaveUp =
     error instanceof NotYet && error.rejectedToken
       ? new JoinRejectedError(role, `${config.ssmPrefix}/${role}-token`, { cause: error })
-      : new GaveUpError(
-          `gave up after ${after}: ${error instanceof Error ? error.message : String(error)}`,
-          `check the manager instances and the parameters under ${config.ssmPrefix}; raise SWARMNODE_JOIN_TIMEOUT if the cluster is slow to form`,
-          { cause: error },
-        );
-  if (config.reportUnhealthy) {
+      : error instanceof GaveUpError
+        ? error
+        : new GaveUpError(
+            `gave up after ${formatDuration(config.joinTimeoutMs)}: ${why}`,
+            `check the manager instances and the parameters under ${config.ssmPrefix}; raise SWARMNODE_JOIN_TIMEOUT if the cluster is slow to form`,
+            { cause: error },
+          );
+  if (config.reportUnhealthy && found !== undefined) {
     try {
-      await fleet.setUnhealthy(instanceId);
+      await found.fleet.setUnhealthy(identity.instanceId);
       log.warn({ action: 'set-instance-health', health: 'Unhealthy' }, 'reported this instance Unhealthy so the ASG replaces it');
     } catch (reportError) {
       log.error({ error: (reportError as Error).message }, 'could not report this instance Unhealthy');
     }
+    await answerLaunch(found.fleet, services.clock, identity.instanceId, 'ABANDON', log);
   }
-  return gaveUp;
+  throw gaveUp;
+}
+
+/** Kept for the next boot and for watch; a record that cannot be written is logged, never fatal. */
+async function keepRecord(context: BootContext, identity: InstanceIdentity, end: BootEnd, durationMs: number): Promise<void> {
+  const { services, log } = context;
+  const info = await services.engine.info().catch(() => undefined);
+  const record: BootRecord = {
+    instanceId: identity.instanceId,
+    nodeId: info?.nodeId ?? '',
+    role: end.role,
+    member: info?.localNodeState === 'active' && info.nodeId !== '',
+    launchCompleted: end.launchCompleted,
+    outcome: end.outcome,
+    exitCode: end.exitCode,
+    durationMs,
+    finishedAt: new Date(services.clock.now()).toISOString(),
+  };
+  try {
+    await services.bootRecords.write(record);
+  } catch (error) {
+    log.warn({ err: error }, 'could not keep the boot record');
+  }
 }

@@ -4,13 +4,14 @@ import type { BootStep } from '../../core/boot/step.js';
 import { MAX_LOCK_CHAIN, SWARM_PORT } from '../../core/boot/step.js';
 import { decideBoot } from '../../core/boot/plan.js';
 import { isGoneForGood } from '../../core/cluster/instance-gone.js';
+import { otherRole } from '../../config/config.js';
 import type { Secret } from '../../log/secret.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Engine } from '../../ports/engine.js';
 import type { Fleet, FleetView } from '../../ports/fleet.js';
 import type { InstanceIdentity } from '../../ports/instance-metadata.js';
 import type { PortProbe } from '../../ports/port-probe.js';
-import type { SecretStore } from '../../ports/secret-store.js';
+import type { LockRecord, SecretStore } from '../../ports/secret-store.js';
 import { checkHealth } from '../health/check.js';
 
 /**
@@ -22,6 +23,12 @@ const PROBE_TIMEOUT_MS = 3_000;
 const GONE_STATES = new Set(['shutting-down', 'terminated', 'stopping', 'stopped']);
 /** Each `need` adds one fact; there are fewer kinds of facts than this. */
 const MAX_NEEDS = 8;
+/**
+ * EC2 forgets a terminated instance after about an hour, and may not know a brand-new one for a few
+ * seconds (eventual consistency, DescribeInstances reference). A lock holder EC2 does not know is
+ * gone for good only once its lock is older than the second case can explain.
+ */
+export const UNKNOWN_HOLDER_GRACE_MS = 10 * 60_000;
 
 export interface ObserverDeps {
   engine: Engine;
@@ -34,6 +41,8 @@ export interface ObserverDeps {
 export interface Observation {
   facts: BootFacts;
   step: BootStep;
+  /** The join token this observation read, for the join it may have decided. */
+  token: Secret | undefined;
 }
 
 /**
@@ -60,11 +69,6 @@ export class BootObserver {
     this.#joinFailures++;
   }
 
-  /** The token read by the last observation, for the join it decided. */
-  get token(): Secret | undefined {
-    return this.#token;
-  }
-
   async observe(): Promise<Observation> {
     let facts = await this.base();
     let step = decideBoot(facts);
@@ -72,7 +76,7 @@ export class BootObserver {
       facts = { ...facts, ...(await this.fill(facts, step.fact)) };
       step = decideBoot(facts);
     }
-    return { facts, step };
+    return { facts, step, token: this.#token };
   }
 
   private async base(): Promise<BootFacts> {
@@ -112,6 +116,8 @@ export class BootObserver {
       case 'tokenPresent':
         this.#token = await this.deps.secrets.readToken(this.role);
         return { tokenPresent: this.#token !== undefined };
+      case 'otherTokenPresent':
+        return { otherTokenPresent: await this.deps.secrets.tokenExists(otherRole(this.role)) };
       case 'reachablePeers': {
         const open = await Promise.all(facts.managerPeers.map((ip) => this.deps.probe.isOpen(ip, SWARM_PORT, PROBE_TIMEOUT_MS)));
         return { reachablePeers: facts.managerPeers.filter((_, i) => open[i]) };
@@ -126,18 +132,19 @@ export class BootObserver {
   }
 
   /**
-   * `init-lock`, then `init-lock-<holder>` while holders are gone (terminated or in no cluster ASG).
-   * A holder that finds a successor lock named after itself was given up for gone (it was away, e.g.
-   * a long restart) and must not init: the chain goes on to its successor.
+   * `init-lock`, then `init-lock-<holder>` while holders are gone for good (EC2 says terminated)
+   * without having published anything. A holder that finds a successor lock named after itself was
+   * given up for gone (it was away) and must not init: the chain goes on to its successor.
    */
   private async lockChain(): Promise<LockLink[]> {
     const links: LockLink[] = [];
     let name = 'init-lock';
     for (let i = 0; i < MAX_LOCK_CHAIN; i++) {
-      const holder = await this.deps.secrets.readLock(name);
-      const holderGone = holder !== undefined && (holder === this.identity.instanceId ? await this.isSuperseded() : this.isGone(holder));
-      links.push({ name, holder, holderGone });
-      if (!holderGone) break;
+      const lock = await this.deps.secrets.readLock(name);
+      const holder = lock?.holder;
+      const holderGone = lock !== undefined && (holder === this.identity.instanceId ? await this.isSuperseded() : await this.isGone(lock));
+      links.push({ name, holder, holderGone, published: lock?.published });
+      if (!holderGone || lock?.published !== undefined) break;
       name = `init-lock-${holder}`;
     }
     return links;
@@ -147,9 +154,15 @@ export class BootObserver {
     return (await this.deps.secrets.readLock(`init-lock-${this.identity.instanceId}`)) !== undefined;
   }
 
-  private isGone(instanceId: string): boolean {
-    const instance = this.#view?.instances.find((i) => i.instanceId === instanceId);
-    // Only for good: a stopped holder could be started again and init beside its successor.
-    return instance === undefined || isGoneForGood(instance.ec2State);
+  /**
+   * Only EC2's word counts, never "absent from the fleet view": a holder detached from its group, or
+   * in a group without the cluster tag, still runs and could still init.
+   */
+  private async isGone(lock: LockRecord): Promise<boolean> {
+    const listed = this.#view?.instances.find((i) => i.instanceId === lock.holder);
+    if (listed?.ec2State !== undefined) return isGoneForGood(listed.ec2State);
+    const state = (await this.deps.fleet.ec2States([lock.holder])).get(lock.holder);
+    if (state !== undefined) return isGoneForGood(state);
+    return this.deps.clock.now() - lock.writtenAt > UNKNOWN_HOLDER_GRACE_MS;
   }
 }

@@ -1,19 +1,28 @@
 import type { CommandContext } from '../../cli/command.js';
-import { startBoot } from './start.js';
+import { noJoinReason } from '../../core/boot/plan.js';
+import { startingPoint } from '../../core/boot/reboot.js';
 import { compose } from '../shared/compose.js';
+import { discover, whereabouts } from './start.js';
 
 /**
  * `swarmnode plan`: the facts boot would gather here and the step it would take, changing nothing
- * (only reads: IMDS, Describe*, GetParameter, Decrypt, the engine, TCP probes).
+ * (only reads: IMDS, the engine, the boot record, Describe*, GetParameter, Decrypt, TCP probes).
  */
 export async function run({ config, options, log, out }: CommandContext): Promise<number> {
-  const start = await startBoot(config, compose(config));
+  const services = compose(config);
+  const where = await whereabouts(services);
+  const noJoin = noJoinReason(where.target);
+  const info = noJoin === undefined ? await services.engine.info() : undefined;
+  const previous = info === undefined ? undefined : await services.bootRecords.read();
+  const start = startingPoint(noJoin, previous, where.identity.instanceId, info ?? { localNodeState: '', nodeId: '' });
   let report: Record<string, unknown>;
-  if (start.kind === 'no-join') {
-    report = { facts: { identity: start.identity, targetLifecycleState: start.target }, decision: { kind: 'exit-no-join', reason: start.reason } };
+  if (start.kind !== 'observe') {
+    const local = { identity: where.identity, targetLifecycleState: where.target, engine: info && { state: info.localNodeState, nodeId: info.nodeId }, previousBoot: previous };
+    report = { facts: local, decision: { kind: start.kind === 'no-join' ? 'exit-no-join' : start.kind, reason: start.reason } };
   } else {
-    const { facts, step } = await start.observer.observe();
-    report = { facts: { ...facts, ownGroup: start.own }, decision: step };
+    const found = await discover(config, services, where);
+    const { facts, step } = await found.observer.observe();
+    report = { facts: { ...facts, ownGroup: found.own }, decision: step };
   }
   log.info(report, 'plan');
   out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatPlan(report));

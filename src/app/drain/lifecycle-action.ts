@@ -1,7 +1,7 @@
 import type { Logger } from '../../log/logger.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Fleet, LifecycleHook } from '../../ports/fleet.js';
-import { retryUntil } from '../shared/retry-until.js';
+import { retryUntil } from '../shared/retry.js';
 import { pause } from '../shared/pause.js';
 
 /** Heartbeats go out at this fraction of HeartbeatTimeout, so one lost beat never lets the hook expire. */
@@ -10,11 +10,6 @@ const MIN_HEARTBEAT_MS = 1_000;
 /** Completing the action gets a fresh budget of its own, whatever happened to the drain before it. */
 export const COMPLETE_BUDGET_MS = 30_000;
 const COMPLETE_RETRY_MS = 2_000;
-
-/** AWS ends a lifecycle action after 100 heartbeat timeouts or 48 hours, heartbeats or not. */
-export function globalTimeoutMs(hook: LifecycleHook): number {
-  return Math.min(100 * hook.heartbeatTimeoutMs, 48 * 3600_000);
-}
 
 /**
  * This instance's pending terminating lifecycle action: kept alive by heartbeats while the drain
@@ -75,7 +70,7 @@ export class LifecycleAction {
           maxDelayMs: COMPLETE_RETRY_MS,
           factor: 1,
           shouldRetry: () => true,
-          onFailedAttempt: (error) => this.log.warn({ ...context, err: error, attempt }, 'completing the lifecycle action failed'),
+          onFailedAttempt: (error: unknown) => this.log.warn({ ...context, err: error, attempt }, 'completing the lifecycle action failed'),
         },
       );
       return true;

@@ -1,4 +1,5 @@
-import { planReconcile, type ReconcileAction, type ReconcilePlan } from '../../core/reconcile/plan.js';
+import type { Role } from '../../config/config.js';
+import { planReconcile, type ReconcileAction, type ReconcilePlan, type Refusal } from '../../core/reconcile/plan.js';
 import { INSTANCE_ID_LABEL, matchNodesToInstances } from '../../core/reconcile/match.js';
 import { trackDownSince } from '../../core/reconcile/reap.js';
 import type { Logger } from '../../log/logger.js';
@@ -19,6 +20,10 @@ export interface ReconcilerDeps {
 
 export type RoundOutcome = 'not-manager' | 'not-leader' | 'acted';
 
+/** A refused manager change waits this long before it is tried again, doubling up to the cap. */
+const REFUSAL_BACKOFF_MS = 30_000;
+const REFUSAL_BACKOFF_CAP_MS = 5 * 60_000;
+
 /**
  * The leader's janitor, one round at a time. Leadership is checked at the start of every round: a
  * manager that is not (or no longer) leader only keeps its Down-since observations, so it can take
@@ -27,13 +32,14 @@ export type RoundOutcome = 'not-manager' | 'not-leader' | 'acted';
  */
 export class Reconciler {
   #downSince = new Map<string, number>();
+  #refused = new Map<string, Refusal & { backoffMs: number }>();
   #wasLeader = false;
   #lastHeld = '';
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
   async round(): Promise<RoundOutcome> {
-    const { engine, log, clock } = this.deps;
+    const { engine, clock } = this.deps;
     const info = await engine.info();
     if (info.localNodeState !== 'active' || !info.controlAvailable) return this.leadership(false, 'not-manager');
     const nodes = await engine.nodes();
@@ -43,19 +49,25 @@ export class Reconciler {
     this.leadership(true, 'acted');
 
     const fleet = await this.deps.fleet.view(this.deps.cluster);
-    const facts = {
-      now: clock.now(),
-      nodes,
-      fleet,
-      ec2States: await this.orphanStates(nodes, fleet),
-      downSince: this.#downSince,
-      reapAfterMs: this.deps.reapAfterMs,
-      tokenDrift: await this.deps.tokens.drift(),
-    };
-    const plan = planReconcile(facts);
+    // Each fact is gathered on its own: a KMS denial while checking the tokens must not stop this
+    // round's drains, reaps and labels.
+    const [ec2States, tokenDrift] = await Promise.all([
+      this.fact('EC2 states of orphan nodes', () => this.orphanStates(nodes, fleet), new Map<string, string>()),
+      this.fact('token drift', () => this.deps.tokens.drift(), [] as Role[]),
+    ]);
+    const plan = planReconcile({ now: clock.now(), nodes, fleet, ec2States, downSince: this.#downSince, reapAfterMs: this.deps.reapAfterMs, tokenDrift, refused: this.#refused });
     this.logHeld(plan);
     for (const action of plan.actions) await this.execute(action, plan);
     return 'acted';
+  }
+
+  private async fact<T>(what: string, read: () => Promise<T>, unknown: T): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      this.deps.log.warn({ err: error, fact: what }, `reconcile: could not read ${what}; the rest of the round goes on without it`);
+      return unknown;
+    }
   }
 
   private leadership(leader: boolean, outcome: RoundOutcome): RoundOutcome {
@@ -74,29 +86,57 @@ export class Reconciler {
 
   private logHeld(plan: ReconcilePlan): void {
     // Logged when the reasons change, not every round: the Down-for counter alone is no news.
-    const held = JSON.stringify(plan.held.map(({ downForSec: _, ...reason }) => reason));
-    if (held !== this.#lastHeld && plan.held.length > 0) this.deps.log.info({ held: plan.held, quorum: plan.quorum }, 'reconcile: steps held back');
+    const held = JSON.stringify(plan.held.map(({ downForSec: _, reason, ...step }) => ({ ...step, reason: reason.replace(/next try in \d+s/, '') })));
+    if (held !== this.#lastHeld && plan.held.length > 0) {
+      const level = plan.held.some((h) => h.cause === 'quorum' || h.cause === 'refused') ? 'warn' : 'info';
+      this.deps.log[level]({ held: plan.held, quorum: plan.quorum }, 'reconcile: steps held back');
+    }
     this.#lastHeld = held;
   }
 
   /** One failed action does not stop the others; the next round re-plans from fresh facts anyway. */
   private async execute(action: ReconcileAction, plan: ReconcilePlan): Promise<void> {
-    const { engine, log } = this.deps;
+    const { log } = this.deps;
     try {
-      if (action.kind === 'publish-token') {
-        await this.deps.tokens.publish(action.role);
-      } else if (action.kind === 'remove') {
-        await engine.removeNode(action.nodeId, false);
-      } else {
-        // Re-read right before the update: an earlier action this round may have bumped the version.
-        const node = (await engine.nodes()).find((n) => n.id === action.nodeId);
-        if (node === undefined) return;
-        const change = action.kind === 'drain' ? { availability: 'drain' as const } : action.kind === 'demote' ? { role: 'worker' as const } : { labels: action.labels };
-        await engine.updateNode(node, change);
-      }
+      await this.apply(action);
+      if (action.kind === 'demote') this.#refused.delete(action.nodeId);
       log.info({ action, quorum: plan.quorum }, `reconcile: ${action.kind}`);
     } catch (error) {
+      if (action.kind === 'demote') this.refuse(action.nodeId, error);
       log.warn({ action, err: error }, `reconcile: ${action.kind} failed`);
     }
   }
+
+  private async apply(action: ReconcileAction): Promise<void> {
+    const { engine } = this.deps;
+    switch (action.kind) {
+      case 'publish-token':
+        return this.deps.tokens.publish(action.role);
+      case 'remove':
+        return engine.removeNode(action.nodeId, false);
+      case 'drain':
+        return this.updateNode(action.nodeId, { availability: 'drain' });
+      case 'demote':
+        return this.updateNode(action.nodeId, { role: 'worker' });
+      case 'label':
+        return this.updateNode(action.nodeId, { labels: action.labels });
+      default:
+        return assertNever(action);
+    }
+  }
+
+  /** Re-read right before the update: an earlier action this round may have bumped the version. */
+  private async updateNode(nodeId: string, change: Parameters<Engine['updateNode']>[1]): Promise<void> {
+    const node = (await this.deps.engine.nodes()).find((n) => n.id === nodeId);
+    if (node !== undefined) await this.deps.engine.updateNode(node, change);
+  }
+
+  private refuse(nodeId: string, error: unknown): void {
+    const backoffMs = Math.min(REFUSAL_BACKOFF_CAP_MS, (this.#refused.get(nodeId)?.backoffMs ?? REFUSAL_BACKOFF_MS / 2) * 2);
+    this.#refused.set(nodeId, { until: this.deps.clock.now() + backoffMs, backoffMs, reason: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled reconcile action ${JSON.stringify(value)}`);
 }

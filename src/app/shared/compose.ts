@@ -4,11 +4,13 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { AwsFleet } from '../../adapters/aws-fleet.js';
 import { DockerEngine } from '../../adapters/docker-engine.js';
+import { FileBootRecords } from '../../adapters/file-boot-records.js';
 import { ImdsMetadata } from '../../adapters/imds-metadata.js';
 import { SsmKmsSecretStore } from '../../adapters/ssm-kms-secret-store.js';
 import { systemClock } from '../../adapters/system-clock.js';
 import { tcpPortProbe } from '../../adapters/tcp-port-probe.js';
 import type { Config } from '../../config/config.js';
+import type { BootRecordStore } from '../../ports/boot-record.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Engine } from '../../ports/engine.js';
 import type { Fleet } from '../../ports/fleet.js';
@@ -39,6 +41,7 @@ export interface Services {
   engine: Engine;
   clock: Clock;
   probe: PortProbe;
+  bootRecords: BootRecordStore;
   /** AWS_REGION when set, else the region IMDS reported for this instance. */
   cloud(identity: InstanceIdentity): CloudServices;
 }
@@ -54,6 +57,7 @@ export function compose(config: Config): Services {
     engine: new DockerEngine(),
     clock: systemClock,
     probe: tcpPortProbe,
+    bootRecords: new FileBootRecords(config.stateDir),
     cloud(identity) {
       const client = { region: process.env.AWS_REGION || identity.region, requestHandler: AWS_HTTP, ...AWS_RETRY };
       return {

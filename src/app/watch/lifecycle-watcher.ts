@@ -2,7 +2,7 @@ import { detectLifecycleEvents, type LifecycleObservation } from '../../core/wat
 import type { Logger } from '../../log/logger.js';
 import type { Clock } from '../../ports/clock.js';
 import type { InstanceMetadata } from '../../ports/instance-metadata.js';
-import type { DrainTrigger } from '../drain/drain.js';
+import type { DrainTrigger } from '../../core/drain/step.js';
 import { pause } from '../shared/pause.js';
 
 export interface LifecycleWatcherDeps {
@@ -33,8 +33,8 @@ export async function watchLifecycle(deps: LifecycleWatcherDeps, stop: AbortSign
       previous = current;
       for (const event of events) {
         log.info({ event }, `lifecycle event: ${event.kind}`);
-        if (event.kind === 'terminating') await deps.drain('hook', stop);
-        if (event.kind === 'spot-interruption') await deps.drain('spot', stop);
+        if (event.kind === 'terminating') await deps.drain({ kind: 'hook' }, stop);
+        if (event.kind === 'spot-interruption') await deps.drain({ kind: 'spot', time: event.time }, stop);
       }
     } catch (error) {
       log.warn({ err: error }, 'reading the lifecycle state from IMDS failed');

@@ -6,8 +6,10 @@ export interface LockLink {
   name: string;
   /** Instance id written in the parameter; undefined when nobody took it yet. */
   holder: string | undefined;
-  /** The holder's instance is terminated or in no cluster ASG. */
+  /** EC2 reports the holder's instance terminated (or shutting-down): it can never init or publish again. */
   holderGone: boolean;
+  /** The swarm its holder published, once it began publishing (the lock outlives deleted tokens and records). */
+  published: string | undefined;
 }
 
 /**
@@ -38,6 +40,8 @@ export interface BootFacts {
   managerPeers: string[];
   /** The join token of this instance's role exists in SSM (and decrypts). */
   tokenPresent?: boolean;
+  /** The other role's token parameter exists: a swarm was published even if this role's token is gone. */
+  otherTokenPresent?: boolean;
   /** Manager peers answering on TCP 2377. */
   reachablePeers?: string[];
   locks?: LockLink[];
@@ -47,4 +51,4 @@ export interface BootFacts {
   joinFailures?: number;
 }
 
-export type NeededFact = 'tokenPresent' | 'reachablePeers' | 'locks' | 'unlockKeyPresent' | 'health';
+export type NeededFact = 'tokenPresent' | 'otherTokenPresent' | 'reachablePeers' | 'locks' | 'unlockKeyPresent' | 'health';

@@ -45,19 +45,38 @@ function leaveOnceReachable(facts: BootFacts, why: string): BootStep {
     : wait(`${why}; staying until the cluster's token exists and one of its managers answers on ${SWARM_PORT}`);
 }
 
-/** Follow the lock chain to the link that decides: free, ours, held by a live peer, or too long. */
-function election(facts: BootFacts, locks: LockLink[]): BootStep {
-  const last = locks.at(-1);
-  if (!last) return need('locks', 'no manager answers: the init lock decides who initialises');
-  // The `cluster` record outlives tokens and locks: a swarm was made before. Only the record of a
-  // holder that vanished before publishing (its swarm died with it) lets the election go on; any
-  // other means init happened, even if no manager answers here (2377 blocked, tokens deleted).
-  const creator = facts.clusterCreatedBy;
-  if (creator !== undefined && !locks.some((l) => l.holderGone && l.holder === creator)) {
+const REPUBLISH_HINT = '`swarmnode republish` on one of its managers publishes its tokens again';
+
+/**
+ * Whether a swarm of this cluster was ever published: then nobody inits again, whatever was deleted
+ * or cannot be reached since (tokens deleted, 2377 blocked, the creator long terminated). Only a
+ * chain of holders that all vanished before publishing anything leaves the election open.
+ */
+function publishedBefore(facts: BootFacts, locks: readonly LockLink[]): BootStep | undefined {
+  if (facts.clusterSwarmId !== undefined) {
     return wait(
-      `no token and no manager answers on ${SWARM_PORT}, but the cluster record says ${creator} initialised swarm ${facts.clusterSwarmId ?? '?'}: never init twice; waiting for its token (to start over, delete the cluster record, the init locks and both tokens)`,
+      `no token and no manager answers on ${SWARM_PORT}, but the cluster record says ${facts.clusterCreatedBy ?? '?'} initialised swarm ${facts.clusterSwarmId}: a published swarm is never initialised again; waiting for its token (${REPUBLISH_HINT})`,
     );
   }
+  if (facts.otherTokenPresent === undefined) return need('otherTokenPresent', 'no manager answers: was a swarm published before (any token)?');
+  if (facts.otherTokenPresent) {
+    return wait(`no ${facts.role} token and no manager answers on ${SWARM_PORT}, but the other role's token is published: a swarm exists; waiting for the ${facts.role} token (${REPUBLISH_HINT})`);
+  }
+  const marked = locks.find((l) => l.published !== undefined);
+  if (marked !== undefined) {
+    return wait(
+      `${marked.holder ?? '?'} published swarm ${marked.published ?? '?'} (recorded on ${marked.name}), though its record and tokens are gone: a published swarm is never initialised again; waiting for its token (${REPUBLISH_HINT})`,
+    );
+  }
+  return undefined;
+}
+
+/** Follow the lock chain to the link that decides: free, ours, held by a live peer, or too long. */
+function election(facts: BootFacts, locks: LockLink[]): BootStep {
+  const published = publishedBefore(facts, locks);
+  if (published !== undefined) return published;
+  const last = locks.at(-1);
+  if (!last) return need('locks', 'no manager answers: the init lock decides who initialises');
   if (last.holder === undefined) {
     return { kind: 'take-lock', lock: last.name, reason: `no token and no manager answers on ${SWARM_PORT}: try to take ${last.name} (Overwrite=false)` };
   }
@@ -67,7 +86,7 @@ function election(facts: BootFacts, locks: LockLink[]): BootStep {
   if (last.holderGone && locks.length >= MAX_LOCK_CHAIN) {
     return wait(`${locks.length} lock holders in a row vanished before publishing; waiting for a token`);
   }
-  if (last.holderGone) return need('locks', `holder ${last.holder} of ${last.name} is gone before it published: follow the successor lock`);
+  if (last.holderGone) return need('locks', `holder ${last.holder} of ${last.name} is terminated and published nothing: follow the successor lock`);
   return wait(`${last.holder} holds ${last.name} and is initialising: waiting for its token`);
 }
 
@@ -94,17 +113,28 @@ function inactive(facts: BootFacts): BootStep {
 
 function active(facts: BootFacts): BootStep {
   const { engine } = facts;
-  // Before the other-swarm check: a holder that vanished after writing the `cluster` record but
-  // before its tokens leaves a record naming its dead swarm; the successor that initialised must
-  // overwrite it, not wait for that swarm's tokens for ever.
+  // Before the other-swarm check: the holder that initialised publishes its swarm, first marking
+  // its lock (so that deleting the record and tokens later cannot reopen the election), then the
+  // record and both tokens. A manager of the recorded swarm re-publishes missing tokens too.
   if (facts.role === 'manager' && engine.controlAvailable) {
     if (facts.tokenPresent === undefined) return need('tokenPresent', 'a manager checks that its swarm\'s tokens are published');
     if (!facts.tokenPresent) {
       const ours = facts.clusterSwarmId === engine.clusterId;
       if (!ours && facts.locks === undefined) return need('locks', 'tokens are missing: did this instance initialise the swarm?');
       const lastLock = facts.locks?.at(-1);
-      if (ours || (lastLock?.holder === facts.instanceId && !lastLock.holderGone)) {
-        return { kind: 'publish', reason: 'this manager\'s swarm has no tokens in SSM: publish both tokens and the cluster record' };
+      const holder = lastLock?.holder === facts.instanceId && !lastLock.holderGone;
+      if (holder && lastLock.published !== undefined && lastLock.published !== engine.clusterId) {
+        return wait(`this instance published swarm ${lastLock.published} on ${lastLock.name} but is a manager of ${engine.clusterId ?? '?'}: never publish a second swarm`);
+      }
+      if (ours || holder) {
+        return {
+          kind: 'publish',
+          lock: holder && lastLock.published === undefined ? lastLock.name : undefined,
+          record: !ours,
+          reason: ours
+            ? 'the recorded swarm, of which this is a manager, has no tokens in SSM: publish both tokens'
+            : 'this instance initialised the swarm: publish the cluster record and both tokens',
+        };
       }
     }
   }

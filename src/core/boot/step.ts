@@ -9,7 +9,11 @@ export type BootStep =
   | { kind: 'join'; remoteAddrs: string[]; advertiseAddr: string; reason: string }
   | { kind: 'take-lock'; lock: string; reason: string }
   | { kind: 'init'; advertiseAddr: string; reason: string }
-  | { kind: 'publish'; reason: string }
+  /**
+   * `lock`: the init lock this instance holds, marked as published before anything else is written;
+   * `record`: the cluster record is missing and must be written before the tokens.
+   */
+  | { kind: 'publish'; lock: string | undefined; record: boolean; reason: string }
   | { kind: 'healthy'; nodeId: string; reason: string };
 
 /** How long a background join (`pending`) may run before boot leaves and joins again. */

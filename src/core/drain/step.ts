@@ -1,50 +1,70 @@
+/** What started the drain: the ASG's terminating hook, or EC2's two-minute spot interruption notice. */
+export type DrainTrigger = { kind: 'hook' } | { kind: 'spot'; time: string };
+
 /** What this node observes of itself during a drain; nothing is remembered across restarts. */
 export interface DrainFacts {
-  /** `hook`: the ASG terminates us and waits for the hook; `spot`: two minutes' notice, no hook. */
-  trigger: 'hook' | 'spot';
+  trigger: DrainTrigger['kind'];
   /** The engine's LocalNodeState: '' | inactive | pending | active | error | locked. */
   localNodeState: string;
-  /** The engine is a manager (ControlAvailable). */
+  /** The engine is a raft member (ControlAvailable): it must be demoted before it leaves. */
   isManager: boolean;
   /** This node's availability; only a manager can read it. */
   selfAvailability: 'active' | 'pause' | 'drain' | undefined;
   /** Swarm task containers still running on this engine. */
   localTasks: number;
-  /** The drain deadline (drain timeout, hook timeout or stop grace) has passed. */
-  deadlinePassed: boolean;
+  /** This drain has asked the leader (the `swarmnode:drain` tag on the instance) to drain and demote it. */
+  drainRequested: boolean;
+  /** No more waiting for tasks: drain timeout, spot deadline or stop grace passed. */
+  tasksDeadlinePassed: boolean;
+  /** The lifecycle action cannot be held any longer: its global timeout is near (or there is none to hold). */
+  hardLimitPassed: boolean;
+  /** SIGTERM: watch is stopping. */
+  stopping: boolean;
 }
 
 export type DrainStep =
+  | { kind: 'request-drain'; reason: string }
   | { kind: 'drain-self'; reason: string }
   | { kind: 'wait'; reason: string }
   | { kind: 'leave'; force: boolean; reason: string }
-  /** Nothing more to do in the swarm: complete the lifecycle action. */
-  | { kind: 'finish'; reason: string };
+  /**
+   * Nothing more to do in the swarm. `complete`: answer the lifecycle action now (CONTINUE); false
+   * leaves it pending, held by nobody, for the next watch (or its timeout). `alarm`: said at error level.
+   */
+  | { kind: 'finish'; complete: boolean; alarm: boolean; reason: string };
+
+const finish = (reason: string, complete = true, alarm = false): DrainStep => ({ kind: 'finish', complete, alarm, reason });
 
 /**
- * The next step of the scale-in drain, from observation only, so a restarted watcher picks up where
- * the last one stopped. A worker cannot update nodes: the leader drains it, and it sees its task
- * containers leave. A manager drains itself, but must not leave before the leader demoted it (raft
- * would keep a dead member); at the deadline it stays and the reconciler reaps it once terminated.
+ * The next step of the drain, from observation only, so a restarted watcher picks up where the last
+ * one stopped. Every manager leaves raft through the leader's quorum-checked demotion, whatever
+ * triggered the drain and whatever deadline passed: a manager never leaves un-demoted, and its
+ * lifecycle action is held (heartbeats) while the quorum rule holds the demotion, up to the action's
+ * hard limit. A worker cannot update nodes: the leader drains it, and it sees its containers leave.
  */
 export function nextDrainStep(facts: DrainFacts): DrainStep {
   const { localNodeState: state } = facts;
-  if (state === '' || state === 'inactive') return { kind: 'finish', reason: 'this engine is in no swarm' };
-  if (state === 'locked') return { kind: 'finish', reason: 'the engine is locked: it cannot run tasks nor leave cleanly' };
+  if (state === '' || state === 'inactive') return finish('this engine is in no swarm');
+  if (state === 'locked') return finish('the engine is locked: it takes no part in raft and cannot leave cleanly');
   if (state !== 'active') return { kind: 'leave', force: true, reason: `the engine is ${state}, not an active member` };
-  if (facts.isManager && facts.selfAvailability !== 'drain') return { kind: 'drain-self', reason: 'a manager drains itself' };
+  if (facts.trigger === 'spot' && !facts.drainRequested) return { kind: 'request-drain', reason: 'spot interruption: ask the leader to drain this node (and demote it, within quorum)' };
+  if (facts.isManager && facts.selfAvailability !== 'drain' && !facts.stopping) return { kind: 'drain-self', reason: 'a manager drains itself' };
+  if (facts.localTasks > 0 && !facts.tasksDeadlinePassed && !facts.stopping) return { kind: 'wait', reason: `${facts.localTasks} task containers still running here` };
+  if (!facts.isManager) {
+    return {
+      kind: 'leave',
+      force: false,
+      reason: facts.localTasks > 0 ? `no more waiting with ${facts.localTasks} task containers still running` : 'no task containers left here',
+    };
+  }
   if (facts.trigger === 'spot') {
-    return { kind: 'leave', force: facts.isManager, reason: 'spot interruption: leave now so the tasks are rescheduled' };
+    return facts.tasksDeadlinePassed || facts.stopping
+      ? finish('spot interruption: not demoted in time, so this manager stays a raft member until EC2 takes the instance; the leader removes its node once it is terminated (removing an unreachable manager only helps quorum)', false)
+      : { kind: 'wait', reason: 'spot interruption: waiting for the leader to demote this manager (quorum-checked)' };
   }
-  if (facts.localTasks > 0 && !facts.deadlinePassed) return { kind: 'wait', reason: `${facts.localTasks} task containers still running here` };
-  if (facts.isManager) {
-    return facts.deadlinePassed
-      ? { kind: 'finish', reason: 'deadline passed while still a manager: not leaving un-demoted; the reconciler reaps the node once terminated' }
-      : { kind: 'wait', reason: 'waiting for the leader to demote this manager' };
+  if (facts.hardLimitPassed) {
+    return finish('the lifecycle action cannot be held any longer (its global timeout is near, or there is none) while the quorum rule still holds this manager\'s demotion: completing un-demoted, as AWS would at its global timeout', true, true);
   }
-  return {
-    kind: 'leave',
-    force: false,
-    reason: facts.localTasks > 0 ? `deadline passed with ${facts.localTasks} task containers still running` : 'no task containers left here',
-  };
+  if (facts.stopping) return finish('watch is stopping while this manager waits for its demotion: the lifecycle action stays pending for the next watch (never completed un-demoted)', false);
+  return { kind: 'wait', reason: 'waiting for the leader to demote this manager (quorum-checked); the lifecycle action is held with heartbeats meanwhile' };
 }

@@ -6,6 +6,12 @@ import { desiredLabels, labelDrift } from './labels.js';
 import { matchNodesToInstances, type NodeMatch } from './match.js';
 import { reapVerdict } from './reap.js';
 
+/** A manager change the engine refused: it waits until `until` so the others get their turn. */
+export interface Refusal {
+  until: number;
+  reason: string;
+}
+
 /** What the leader observed this round; everything the decision depends on. */
 export interface ReconcileFacts {
   now: number;
@@ -18,6 +24,8 @@ export interface ReconcileFacts {
   reapAfterMs: number;
   /** Roles whose SSM token differs from the swarm's current one. */
   tokenDrift: readonly Role[];
+  /** nodeId -> the engine's last refusal of a manager change for that node. */
+  refused: ReadonlyMap<string, Refusal>;
 }
 
 export type ReconcileAction =
@@ -29,33 +37,52 @@ export type ReconcileAction =
 
 type DemoteAction = Extract<ReconcileAction, { kind: 'demote' }>;
 
+export interface HeldStep {
+  nodeId: string;
+  hostname: string;
+  wanted: string;
+  /** Bounded kinds for counting and alerting: quorum, timing, turn, refused, alive. */
+  cause: 'quorum' | 'timing' | 'turn' | 'refused' | 'alive';
+  reason: string;
+  downForSec?: number;
+}
+
 export interface ReconcilePlan {
   actions: ReconcileAction[];
   /** Steps wanted but not taken this round, and why (quorum, timing, one manager change per round). */
-  held: { nodeId: string; hostname: string; wanted: string; reason: string; downForSec?: number }[];
+  held: HeldStep[];
   quorum: QuorumState;
 }
 
+/** Raft membership as the engine reports it (ManagerStatus), not the node spec's desired role. */
 export function managerMembers(nodes: readonly SwarmNode[]): ManagerMember[] {
-  return nodes
-    .filter((n) => n.role === 'manager')
-    .map((n) => ({ nodeId: n.id, reachable: n.manager?.reachability === 'reachable' }));
+  return nodes.filter((n) => n.manager !== undefined).map((n) => ({ nodeId: n.id, reachable: n.manager?.reachability === 'reachable' }));
 }
 
-function isTerminating(match: NodeMatch): boolean {
-  return match.instance?.lifecycleState.startsWith('Terminating') ?? false;
+function isRaftMember(node: SwarmNode): boolean {
+  return node.manager !== undefined;
+}
+
+/** Why the node has to leave the swarm: its instance is being terminated, or asked to be drained. */
+function leavingReason(match: NodeMatch): string | undefined {
+  const instance = match.instance;
+  if (instance === undefined) return undefined;
+  if (instance.lifecycleState.startsWith('Terminating')) return `instance ${instance.instanceId} is ${instance.lifecycleState}`;
+  if (instance.drainRequest !== undefined) return `instance ${instance.instanceId} asked to be drained (${instance.drainRequest})`;
+  return undefined;
 }
 
 /**
  * One safe step of the swarm toward the ASGs. Manager changes (demote, remove) are limited to one per
  * round and each must pass the quorum rule; the candidates that improve quorum (taking out an
- * unreachable member) come before those that spend it (demoting a terminating, reachable one).
+ * unreachable member) come before those that spend it (demoting a leaving, reachable one), and a
+ * change the engine refused waits its backoff without holding the others back.
  */
 export function planReconcile(facts: ReconcileFacts): ReconcilePlan {
   const matches = matchNodesToInstances(facts.nodes, facts.fleet.instances);
   const managers = managerMembers(facts.nodes);
   const actions: ReconcileAction[] = [];
-  const held: ReconcilePlan['held'] = [];
+  const held: HeldStep[] = [];
   const managerChanges: { action: DemoteAction; wanted: string }[] = [];
 
   for (const match of matches) {
@@ -64,27 +91,26 @@ export function planReconcile(facts: ReconcileFacts): ReconcilePlan {
     if (node.state === 'down') {
       const verdict = reapVerdict(match, facts.ec2States);
       if (!verdict.reapable) {
-        held.push({ ...base, wanted: 'reap', reason: `never reaped: ${verdict.why}` });
+        held.push({ ...base, wanted: 'reap', cause: 'alive', reason: `never reaped: ${verdict.why}` });
         continue;
       }
       const since = facts.downSince.get(node.id) ?? facts.now;
       const leftOnPurpose = node.availability === 'drain';
       const downFor = facts.now - since;
       if (!leftOnPurpose && downFor < facts.reapAfterMs) {
-        held.push({ ...base, wanted: 'reap', reason: `Down for less than REAP_AFTER; ${verdict.why}`, downForSec: Math.round(downFor / 1000) });
+        held.push({ ...base, wanted: 'reap', cause: 'timing', reason: `Down for less than REAP_AFTER; ${verdict.why}`, downForSec: Math.round(downFor / 1000) });
         continue;
       }
       const why = leftOnPurpose ? `drained and left; ${verdict.why}` : `Down for ${Math.round(downFor / 1000)}s; ${verdict.why}`;
-      if (node.role === 'manager') managerChanges.push({ action: { kind: 'demote', ...base, reason: `reap: ${why}` }, wanted: 'demote before removal' });
+      // A raft member is demoted first (a manager change); a node out of raft is removed, whatever its spec says.
+      if (isRaftMember(node)) managerChanges.push({ action: { kind: 'demote', ...base, reason: `reap: ${why}` }, wanted: 'demote before removal' });
       else actions.push({ kind: 'remove', ...base, reason: `reap: ${why}` });
       continue;
     }
-    if (isTerminating(match)) {
-      const lifecycle = match.instance?.lifecycleState ?? '';
-      if (node.availability !== 'drain') actions.push({ kind: 'drain', ...base, reason: `instance ${match.instanceId} is ${lifecycle}` });
-      if (node.role === 'manager') {
-        managerChanges.push({ action: { kind: 'demote', ...base, reason: `instance ${match.instanceId} is ${lifecycle}` }, wanted: 'demote' });
-      }
+    const leaving = leavingReason(match);
+    if (leaving !== undefined) {
+      if (node.availability !== 'drain') actions.push({ kind: 'drain', ...base, reason: leaving });
+      if (isRaftMember(node)) managerChanges.push({ action: { kind: 'demote', ...base, reason: leaving }, wanted: 'demote' });
     }
     if (match.instance !== undefined) {
       const desired = desiredLabels(match.instance);
@@ -96,8 +122,14 @@ export function planReconcile(facts: ReconcileFacts): ReconcilePlan {
   const downFirst = managerChanges.sort((a, b) => Number(isReachable(managers, a.action)) - Number(isReachable(managers, b.action)));
   let changed = false;
   for (const { action, wanted } of downFirst) {
+    const ref = { nodeId: action.nodeId, hostname: action.hostname, wanted };
+    const refusal = facts.refused.get(action.nodeId);
+    if (refusal !== undefined && refusal.until > facts.now) {
+      held.push({ ...ref, cause: 'refused', reason: `the engine refused it (${refusal.reason}); next try in ${Math.ceil((refusal.until - facts.now) / 1000)}s` });
+      continue;
+    }
     if (changed) {
-      held.push({ nodeId: action.nodeId, hostname: action.hostname, wanted, reason: 'one manager change per round' });
+      held.push({ ...ref, cause: 'turn', reason: 'one manager change per round' });
       continue;
     }
     const verdict = canTakeOutManager(managers, action.nodeId);
@@ -105,7 +137,7 @@ export function planReconcile(facts: ReconcileFacts): ReconcilePlan {
       actions.unshift(action);
       changed = true;
     } else {
-      held.push({ nodeId: action.nodeId, hostname: action.hostname, wanted, reason: `quorum rule: ${verdict.reason}` });
+      held.push({ ...ref, cause: 'quorum', reason: `quorum rule: ${verdict.reason}` });
     }
   }
 

@@ -3,7 +3,7 @@ import type { FleetInstance, FleetView } from '../../ports/fleet.js';
 import { quorumState, type QuorumState } from '../cluster/quorum.js';
 import { desiredLabels, labelDrift } from '../reconcile/labels.js';
 import { matchNodesToInstances } from '../reconcile/match.js';
-import { managerMembers } from '../reconcile/plan.js';
+import { managerMembers, planReconcile, type HeldStep } from '../reconcile/plan.js';
 
 /** One instance and the node that stands for it, side by side; either side may be missing. */
 export interface StatusRow {
@@ -16,6 +16,8 @@ export interface StatusRow {
 
 export interface StatusReport {
   rows: StatusRow[];
+  /** Manager changes the quorum rule holds now (a leaving manager keeps its lifecycle action meanwhile). */
+  held: HeldStep[];
   /** undefined when the node list could not be read (no leader). */
   quorum: QuorumState | undefined;
   quorumLost: boolean;
@@ -84,10 +86,29 @@ export function buildStatus(facts: StatusFacts): StatusReport {
     rows.push({ instance: instanceView(instance), node: undefined, drift });
   }
   const quorum = facts.nodes === undefined ? undefined : quorumState(managerMembers(facts.nodes));
+  const held = facts.nodes === undefined ? [] : heldByQuorum(facts);
   const quorumLost = quorum === undefined || !quorum.hasQuorum;
   const advice = quorumLost ? [QUORUM_LOST_ADVICE(facts.selfAddress)] : [];
   if (quorum !== undefined && quorum.hasQuorum && quorum.faultTolerance === 0 && quorum.members > 1) {
     advice.push(`no fault tolerance: losing one more of the ${quorum.reachable} reachable managers loses quorum`);
   }
-  return { rows, quorum, quorumLost, advice };
+  for (const step of held) {
+    advice.push(`${step.wanted} of ${step.hostname} held: ${step.reason}; its lifecycle action is kept alive until the demotion is allowed (at most until the hook's global timeout)`);
+  }
+  return { rows, held, quorum, quorumLost, advice };
+}
+
+/** What the leader's next round would hold back for quorum: the same rule, asked from here. */
+function heldByQuorum(facts: StatusFacts): HeldStep[] {
+  const plan = planReconcile({
+    now: 0,
+    nodes: facts.nodes ?? [],
+    fleet: facts.fleet,
+    ec2States: new Map(),
+    downSince: new Map(),
+    reapAfterMs: Number.POSITIVE_INFINITY,
+    tokenDrift: [],
+    refused: new Map(),
+  });
+  return plan.held.filter((step) => step.cause === 'quorum');
 }

@@ -1,6 +1,7 @@
 import type { ObserverDeps } from '../../../src/app/boot/observer.js';
 import type { Services } from '../../../src/app/shared/compose.js';
 import type { Role } from '../../../src/config/config.js';
+import type { BootRecord } from '../../../src/ports/boot-record.js';
 import type { FleetInstance } from '../../../src/ports/fleet.js';
 import type { InstanceIdentity } from '../../../src/ports/instance-metadata.js';
 import type { PortProbe } from '../../../src/ports/port-probe.js';
@@ -36,6 +37,10 @@ export class BootWorld {
   readonly probe = new FakeProbe();
   /** IMDS autoscaling/target-lifecycle-state. */
   target: string | undefined = 'InService';
+  /** The state directory's boot record. */
+  bootRecord: BootRecord | undefined;
+  /** How many times boot asked for its AWS clients. */
+  awsClientsMade = 0;
 
   constructor(role: Role) {
     this.engine.info_ = { localNodeState: 'inactive', nodeId: '', clusterId: undefined, controlAvailable: false, remoteManagers: [], error: '', nodeAddr: '' };
@@ -63,7 +68,11 @@ export class BootWorld {
         targetLifecycleState: async () => this.target,
         spotInterruption: async () => undefined,
       },
-      cloud: () => ({ fleet: this.fleet.asFleet(), secrets: this.secrets.asStore() }),
+      bootRecords: { read: async () => this.bootRecord, write: async (record) => void (this.bootRecord = record) },
+      cloud: () => {
+        this.awsClientsMade++;
+        return { fleet: this.fleet.asFleet(), secrets: this.secrets.asStore() };
+      },
     };
   }
 }

@@ -3,55 +3,13 @@ import { Secret } from '../../../src/log/secret.js';
 import type { Clock } from '../../../src/ports/clock.js';
 import type { Engine, EngineInfo, SwarmNode } from '../../../src/ports/engine.js';
 import type { Fleet, FleetView, LifecycleHook, LifecycleTransition, OwnGroup } from '../../../src/ports/fleet.js';
-import type { ClusterRecord, SecretStore } from '../../../src/ports/secret-store.js';
+import type { ClusterRecord, LockRecord, SecretStore } from '../../../src/ports/secret-store.js';
+import { formatLockValue, parseLockValue } from '../../../src/core/boot/lock-value.js';
 import { node } from '../core/watch-fixtures.js';
 
 export const silentLog = pino({ level: 'silent' });
 
-/**
- * Virtual time: a sleep waits for the clock to reach its end; once every loop is parked in a sleep,
- * the clock jumps to the earliest one. Concurrent loops (drain, heartbeats) thus share one timeline.
- */
-export class FakeClock implements Clock {
-  private timers: { at: number; wake: () => void }[] = [];
-  private ticking = false;
-  constructor(public time = 1_000_000) {}
-  now(): number {
-    return this.time;
-  }
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise((resolve, reject) => {
-      const onAbort = (): void => {
-        this.timers = this.timers.filter((t) => t !== timer);
-        reject(signal?.reason);
-      };
-      const timer = {
-        at: this.time + ms,
-        wake: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-      };
-      this.timers.push(timer);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.tick();
-    });
-  }
-  private tick(): void {
-    if (this.ticking) return;
-    this.ticking = true;
-    setImmediate(() => {
-      this.ticking = false;
-      if (this.timers.length === 0) return;
-      this.time = Math.max(this.time, Math.min(...this.timers.map((t) => t.at)));
-      const due = this.timers.filter((t) => t.at <= this.time);
-      this.timers = this.timers.filter((t) => t.at > this.time);
-      for (const t of due) t.wake();
-      if (this.timers.length > 0) this.tick();
-    });
-  }
-}
+export { FakeClock } from '../fake-clock.js';
 
 type EngineCall = { op: string; nodeId?: string; change?: unknown; force?: boolean; remoteAddrs?: string[] };
 
@@ -150,6 +108,10 @@ export class FakeFleet implements Partial<Fleet> {
   async setUnhealthy(instanceId: string): Promise<void> {
     this.unhealthy.push(instanceId);
   }
+  drainRequests: string[] = [];
+  async requestDrain(instanceId: string, reason: string): Promise<void> {
+    this.drainRequests.push(`${instanceId}:${reason}`);
+  }
   async recordHeartbeat(): Promise<void> {
     this.heartbeats.push(this.clock.now());
   }
@@ -201,9 +163,19 @@ export class FakeSecrets implements Partial<SecretStore> {
     this.locks.set(name, instanceId);
     return true;
   }
-  async readLock(name: string): Promise<string | undefined> {
+  /** When each lock was written (SSM LastModifiedDate); unset means long ago. */
+  lockWrittenAt = new Map<string, number>();
+  async readLock(name: string): Promise<LockRecord | undefined> {
     this.lockReads.push(name);
-    return this.locks.get(name);
+    const value = this.locks.get(name);
+    return value === undefined ? undefined : { ...parseLockValue(value), writtenAt: this.lockWrittenAt.get(name) ?? 0 };
+  }
+  async markLockPublished(name: string, holder: string, swarmId: string): Promise<void> {
+    this.locks.set(name, formatLockValue({ holder, published: swarmId }));
+    this.writes.push(name);
+  }
+  async tokenExists(role: 'manager' | 'worker'): Promise<boolean> {
+    return this.stored.has(role);
   }
   async readUnlockKey(): Promise<Secret | undefined> {
     return undefined;

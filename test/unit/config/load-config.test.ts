@@ -17,8 +17,15 @@ describe('loadConfig', () => {
       drainTimeoutMs: 600_000,
       reapAfterMs: 600_000,
       pollIntervalMs: 5_000,
+      stateDir: '/var/lib/swarmnode',
       logLevel: 'info',
     });
+  });
+
+  it('takes the state directory from systemd\'s STATE_DIRECTORY (the first of several), a flag winning', () => {
+    expect(loadConfig({ SWARMNODE_CLUSTER: 'prod', STATE_DIRECTORY: '/var/lib/swarmnode:/var/lib/other' }).stateDir).toBe('/var/lib/swarmnode');
+    expect(loadConfig({ SWARMNODE_CLUSTER: 'prod', STATE_DIRECTORY: '/run/x' }, { SWARMNODE_STATE_DIR: '/srv/state/' }).stateDir).toBe('/srv/state');
+    expect(() => loadConfig({ SWARMNODE_CLUSTER: 'prod', SWARMNODE_STATE_DIR: 'relative' })).toThrow(ConfigError);
   });
 
   it('lets flags win over the environment and treats empty variables as unset', () => {

@@ -32,6 +32,7 @@ export function instance(instanceId: string, over: Partial<FleetInstance> = {}):
     instanceType: 't3.small',
     ec2State: 'running',
     lifecycle: 'on-demand',
+    drainRequest: undefined,
     ...over,
   };
 }

@@ -10,7 +10,7 @@ const userData = readFileSync('cloud-init/user-data.yaml', 'utf8');
 const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
 const groups = ofType('AWS::AutoScaling::AutoScalingGroup');
 const defaultOf = (key: string, cluster: string): unknown =>
-  CONFIG_SCHEMA.find((entry) => entry.key === key)!.defaultValue!({ cluster } as never);
+  CONFIG_SCHEMA.find((entry) => entry.key === key)!.defaultValue!({ cluster } as never, {});
 
 /** Every value in the template, with the path to it, for the reference checks. */
 function* walk(value: unknown, path = ''): Generator<[string, unknown]> {

@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { boot } from '../../../../src/app/boot/boot.js';
 import type { Role } from '../../../../src/config/config.js';
 import { loadConfig } from '../../../../src/config/load-config.js';
+import { AccessDeniedError } from '../../../../src/errors/access-denied-error.js';
 import { DependencyUnavailableError } from '../../../../src/errors/dependency-unavailable-error.js';
 import { GaveUpError } from '../../../../src/errors/gave-up-error.js';
 import { JoinRejectedError } from '../../../../src/errors/join-rejected-error.js';
 import { BootWorld, managerInstance, SELF } from '../boot-fakes.js';
+import { parseLockValue } from '../../../../src/core/boot/lock-value.js';
+import type { BootRecord } from '../../../../src/ports/boot-record.js';
 import { silentLog } from '../watch-fakes.js';
 
 const JOIN_TIMEOUT_MS = 120_000;
@@ -89,7 +92,7 @@ describe('boot', () => {
     };
     const error = await failure(run(world, 'worker'));
     expect(error).toBeInstanceOf(GaveUpError);
-    expect((error as GaveUpError).message).toMatch(/could not learn this instance's identity and Auto Scaling group: Rate exceeded/);
+    expect((error as GaveUpError).message).toMatch(/could not learn this instance's Auto Scaling group: Rate exceeded/);
     expect(world.engine.calls).toEqual([]);
   });
 
@@ -97,13 +100,14 @@ describe('boot', () => {
     const world = new BootWorld('manager').withManagers(managerInstance('i-m2', '10.0.0.6'));
     expect(await run(world, 'manager')).toBe(0);
     expect(ops(world)).toEqual(['init']);
-    expect(world.secrets.locks.get('init-lock')).toBe(SELF.instanceId);
-    expect(world.secrets.writes).toEqual(['cluster', 'worker', 'manager']);
+    // The lock is marked with the swarm before anything else is written: it outlives a deleted record.
+    expect(parseLockValue(world.secrets.locks.get('init-lock') ?? '')).toEqual({ holder: SELF.instanceId, published: 'swarm-new' });
+    expect(world.secrets.writes).toEqual(['init-lock', 'cluster', 'worker', 'manager']);
     expect(world.secrets.cluster).toMatchObject({ swarmId: 'swarm-new', createdBy: SELF.instanceId, managers: [SELF.localIpv4] });
     expect(world.fleet.completions).toEqual([`${SELF.instanceId}:CONTINUE`]);
   });
 
-  it('gives up at SWARMNODE_JOIN_TIMEOUT: exit 75 and SetInstanceHealth Unhealthy, no hook completed', async () => {
+  it('gives up at SWARMNODE_JOIN_TIMEOUT: exit 75, SetInstanceHealth Unhealthy, then the launching action ABANDONed so the ASG replaces it at once', async () => {
     const world = new BootWorld('worker').withManagers(managerInstance('i-m1', '10.0.0.6'));
     const started = world.clock.now();
     const error = await failure(run(world, 'worker'));
@@ -113,7 +117,7 @@ describe('boot', () => {
     expect(world.clock.now() - started).toBeGreaterThanOrEqual(JOIN_TIMEOUT_MS);
     expect(world.clock.now() - started).toBeLessThan(JOIN_TIMEOUT_MS + 5_000);
     expect(world.fleet.unhealthy).toEqual([SELF.instanceId]);
-    expect(world.fleet.completions).toEqual([]);
+    expect(world.fleet.completions).toEqual([`${SELF.instanceId}:ABANDON`]);
     expect(world.engine.calls).toEqual([]);
   });
 
@@ -121,6 +125,7 @@ describe('boot', () => {
     const world = new BootWorld('worker');
     expect(await failure(run(world, 'worker', { SWARMNODE_REPORT_UNHEALTHY: 'false' }))).toBeInstanceOf(GaveUpError);
     expect(world.fleet.unhealthy).toEqual([]);
+    expect(world.fleet.completions).toEqual([]);
   });
 
   it('never inits as a fallback for failed joins: retries the join from the other manager until it gives up', async () => {
@@ -184,5 +189,81 @@ describe('boot', () => {
     expect(await failure(run(world, 'worker', {}, stop.signal))).toMatchObject({ message: 'SIGTERM' });
     expect(world.clock.now() - started).toBeLessThan(JOIN_TIMEOUT_MS);
     expect(world.fleet.unhealthy).toEqual([]);
+  });
+
+  describe('a member never gives up', () => {
+    const awsDown = (world: BootWorld): void => {
+      const down = async (): Promise<never> => {
+        throw Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable' });
+      };
+      Object.assign(world.fleet, { ownGroup: down, view: down, hook: down, completeLifecycleAction: down, setUnhealthy: down, ec2States: down });
+      Object.assign(world.secrets, { readToken: down, readCluster: down, tokenExists: down, readLock: down });
+    };
+    const record = (over: Partial<BootRecord> = {}): BootRecord => ({
+      instanceId: SELF.instanceId, nodeId: 'n-old', role: 'worker', member: true, launchCompleted: true, outcome: 'healthy', exitCode: 0, durationMs: 1_000, finishedAt: '2026-01-01T00:00:00Z', ...over,
+    });
+    const activeWorker = (world: BootWorld): void => {
+      world.engine.info_ = { ...world.engine.info_, localNodeState: 'active', nodeId: 'n-old', remoteManagers: [{ nodeId: 'm1', addr: '10.0.0.6:2377' }] };
+    };
+
+    it('reboot of a member whose boot finished: local facts only, exit 0 with zero AWS calls, even with AWS down', async () => {
+      const world = joinableWorker();
+      activeWorker(world);
+      world.bootRecord = record();
+      awsDown(world);
+      expect(await run(world, 'worker')).toBe(0);
+      expect(world.awsClientsMade).toBe(0);
+      expect(world.engine.calls).toEqual([]);
+      expect(world.bootRecord).toMatchObject({ outcome: 'healthy', exitCode: 0, launchCompleted: true, nodeId: 'n-old' });
+    });
+
+    it('reboot of a member whose launch was never answered: answers it, and still exits 0 when AWS refuses', async () => {
+      const world = joinableWorker();
+      activeWorker(world);
+      world.bootRecord = record({ launchCompleted: false });
+      expect(await run(world, 'worker')).toBe(0);
+      expect(world.fleet.completions).toEqual([`${SELF.instanceId}:CONTINUE`]);
+      expect(world.bootRecord).toMatchObject({ launchCompleted: true });
+
+      const refused = joinableWorker();
+      activeWorker(refused);
+      refused.bootRecord = record({ launchCompleted: false });
+      refused.fleet.ownGroup = async () => {
+        throw new AccessDeniedError('autoscaling:DescribeAutoScalingInstances');
+      };
+      expect(await run(refused, 'worker')).toBe(0);
+      expect(refused.bootRecord).toMatchObject({ launchCompleted: false, member: true });
+    });
+
+    it('an active, healthy member with no boot record and AWS down: never Unhealthy, exit 0 at the deadline', async () => {
+      const world = joinableWorker();
+      activeWorker(world);
+      awsDown(world);
+      expect(await run(world, 'worker')).toBe(0);
+      expect(world.fleet.unhealthy).toEqual([]);
+      expect(world.bootRecord).toMatchObject({ outcome: 'healthy', launchCompleted: false, member: true });
+    });
+
+    it('a locked manager (no unlock key reachable) holds swarm state: exit 75 but never reported Unhealthy nor abandoned', async () => {
+      const world = new BootWorld('manager').withManagers(managerInstance('i-m2', '10.0.0.6'));
+      world.engine.info_ = { ...world.engine.info_, localNodeState: 'locked', nodeId: 'n-locked' };
+      const error = await failure(run(world, 'manager'));
+      expect(error).toBeInstanceOf(GaveUpError);
+      expect((error as GaveUpError).message).toMatch(/holds swarm state \(locked, node n-locked\)/);
+      expect(world.fleet.unhealthy).toEqual([]);
+      expect(world.fleet.completions).toEqual([]);
+    });
+
+    it('a join that lands after the deadline passed: boot waits for it, then does not report the new member Unhealthy', async () => {
+      const world = joinableWorker();
+      const join = world.engine.join.bind(world.engine);
+      world.engine.join = async (addrs) => {
+        await world.clock.sleep(JOIN_TIMEOUT_MS + 10_000);
+        return join(addrs);
+      };
+      expect(await run(world, 'worker')).toBe(0);
+      expect(world.fleet.unhealthy).toEqual([]);
+      expect(world.fleet.completions).not.toContain(`${SELF.instanceId}:ABANDON`);
+    });
   });
 });

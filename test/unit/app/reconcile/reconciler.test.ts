@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AccessDeniedError } from '../../../../src/errors/access-denied-error.js';
 import { TOKEN_RECHECK_MS, TokenSync } from '../../../../src/app/reconcile/tokens.js';
 import { Reconciler } from '../../../../src/app/reconcile/reconciler.js';
 import { instance, labelsOf, node } from '../../core/watch-fixtures.js';
@@ -99,5 +100,35 @@ describe('Reconciler', () => {
     secrets.stored.delete('manager');
     await reconciler.round();
     expect(secrets.writes).toEqual(['manager']);
+  });
+
+  it('a KMS denial while checking token drift does not stop the round\'s drains and labels', async () => {
+    const { engine, fleet, secrets, reconciler } = setup();
+    secrets.readToken = async () => {
+      throw new AccessDeniedError('kms:Decrypt');
+    };
+    fleet.viewResult.instances[3] = { ...fleet.viewResult.instances[3]!, lifecycleState: 'Terminating:Wait' };
+    engine.nodeList[3]!.labels = {};
+    expect(await reconciler.round()).toBe('acted');
+    expect(changes(engine)).toEqual(['update w1 {"availability":"drain"}', expect.stringMatching(/^update w1 \{"labels"/)]);
+  });
+
+  it('a demotion the engine refuses does not keep the one manager change of every round', async () => {
+    const { clock, engine, fleet, reconciler } = setup();
+    // Two more managers, both crashed for good: m4 is refused by the engine, m5 must still get its turn.
+    for (const n of [4, 5]) {
+      engine.nodeList.push(node(`m${n}`, { role: 'manager', state: 'down', reachability: 'unreachable', labels: { 'swarmnode.instance-id': `i-m${n}` } }));
+      fleet.ec2.set(`i-m${n}`, 'terminated');
+    }
+    const update = engine.updateNode.bind(engine);
+    engine.updateNode = async (target, change) => {
+      if (target.id === 'm4') throw new Error('rpc error: code = FailedPrecondition desc = can\'t remove member from the raft: this would result in a loss of quorum');
+      return update(target, change);
+    };
+    await reconciler.round();
+    clock.time += REAP_AFTER;
+    await reconciler.round();
+    await reconciler.round();
+    expect(changes(engine)).toEqual(['update m5 {"role":"worker"}']);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DrainTrigger } from '../../../../src/app/drain/drain.js';
+import type { DrainTrigger } from '../../../../src/core/drain/step.js';
 import { watchLifecycle } from '../../../../src/app/watch/lifecycle-watcher.js';
 import type { InstanceMetadata } from '../../../../src/ports/instance-metadata.js';
 import { FakeClock, silentLog } from '../watch-fakes.js';
@@ -38,7 +38,7 @@ describe('watchLifecycle', () => {
     while (metadata.polls < 8) await clock.sleep(1_000);
     stop.abort();
     await watching;
-    expect(drains).toEqual(['hook']);
+    expect(drains).toEqual([{ kind: 'hook' }]);
   });
 
   it('a spot notice triggers the quick drain once', async () => {
@@ -50,6 +50,6 @@ describe('watchLifecycle', () => {
     while (metadata.polls < 6) await clock.sleep(1_000);
     stop.abort();
     await watching;
-    expect(drains).toEqual(['spot']);
+    expect(drains).toEqual([{ kind: 'spot', time: '2030-01-01T00:00:00Z' }]);
   });
 });

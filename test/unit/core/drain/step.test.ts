@@ -1,29 +1,49 @@
 import { describe, expect, it } from 'vitest';
 import { nextDrainStep, type DrainFacts } from '../../../../src/core/drain/step.js';
 
-const worker: DrainFacts = { trigger: 'hook', localNodeState: 'active', isManager: false, selfAvailability: undefined, localTasks: 0, deadlinePassed: false };
+const worker: DrainFacts = {
+  trigger: 'hook',
+  localNodeState: 'active',
+  isManager: false,
+  selfAvailability: undefined,
+  localTasks: 0,
+  drainRequested: false,
+  tasksDeadlinePassed: false,
+  hardLimitPassed: false,
+  stopping: false,
+};
 const manager: DrainFacts = { ...worker, isManager: true, selfAvailability: 'active' };
+const drained: DrainFacts = { ...manager, selfAvailability: 'drain' };
+const spot = { trigger: 'spot' as const, drainRequested: true };
 
 describe('nextDrainStep', () => {
-  it.each([
-    ['worker with tasks waits for the leader to drain it', { ...worker, localTasks: 3 }, 'wait', undefined],
-    ['worker without tasks leaves', worker, 'leave', false],
-    ['worker past the deadline leaves anyway', { ...worker, localTasks: 2, deadlinePassed: true }, 'leave', false],
-    ['already left (restart after leave)', { ...worker, localNodeState: 'inactive' }, 'finish', undefined],
-    ['never joined', { ...worker, localNodeState: '' }, 'finish', undefined],
-    ['engine locked', { ...worker, localNodeState: 'locked' }, 'finish', undefined],
-    ['engine in error leaves by force', { ...worker, localNodeState: 'error' }, 'leave', true],
-    ['manager not drained drains itself', manager, 'drain-self', undefined],
-    ['drained manager with tasks waits', { ...manager, selfAvailability: 'drain', localTasks: 1 }, 'wait', undefined],
-    ['drained manager waits for demotion', { ...manager, selfAvailability: 'drain' }, 'wait', undefined],
-    ['manager past the deadline does not leave', { ...manager, selfAvailability: 'drain', deadlinePassed: true }, 'finish', undefined],
-    ['demoted manager (now worker) leaves', { ...worker, selfAvailability: undefined }, 'leave', false],
-    ['spot worker leaves at once', { ...worker, trigger: 'spot', localTasks: 4 }, 'leave', false],
-    ['spot manager drains first', { ...manager, trigger: 'spot' }, 'drain-self', undefined],
-    ['spot manager drained leaves by force', { ...manager, trigger: 'spot', selfAvailability: 'drain', localTasks: 2 }, 'leave', true],
-  ] as const)('%s', (_name, facts, kind, force) => {
+  it.each<[string, DrainFacts, string, { force?: boolean; complete?: boolean; alarm?: boolean }?]>([
+    ['worker with tasks waits for the leader to drain it', { ...worker, localTasks: 3 }, 'wait'],
+    ['worker without tasks leaves', worker, 'leave', { force: false }],
+    ['worker past the deadline leaves anyway', { ...worker, localTasks: 2, tasksDeadlinePassed: true }, 'leave', { force: false }],
+    ['worker stopping leaves at once', { ...worker, localTasks: 2, stopping: true }, 'leave', { force: false }],
+    ['already left (restart after leave): complete', { ...worker, localNodeState: 'inactive' }, 'finish', { complete: true }],
+    ['never joined: complete', { ...worker, localNodeState: '' }, 'finish', { complete: true }],
+    ['engine locked: complete', { ...worker, localNodeState: 'locked' }, 'finish', { complete: true }],
+    ['engine in error leaves by force (not a raft participant)', { ...worker, localNodeState: 'error' }, 'leave', { force: true }],
+    ['manager not drained drains itself', manager, 'drain-self'],
+    ['drained manager with tasks waits', { ...drained, localTasks: 1 }, 'wait'],
+    ['drained manager waits for its demotion', drained, 'wait'],
+    ['manager past the drain timeout still waits for its demotion (the hook is held)', { ...drained, tasksDeadlinePassed: true }, 'wait'],
+    ['manager at the hard limit completes un-demoted, loudly, without leaving', { ...drained, tasksDeadlinePassed: true, hardLimitPassed: true }, 'finish', { complete: true, alarm: true }],
+    ['manager stopping while held: ends without completing', { ...drained, stopping: true }, 'finish', { complete: false }],
+    ['manager stopping before it drained itself: ends without completing', { ...manager, stopping: true }, 'finish', { complete: false }],
+    ['demoted manager (now worker) leaves', { ...worker, selfAvailability: undefined }, 'leave', { force: false }],
+    ['spot: first asks the leader to drain (and demote) it', { ...worker, trigger: 'spot', localTasks: 4 }, 'request-drain'],
+    ['spot worker waits for its tasks to move', { ...worker, ...spot, localTasks: 4 }, 'wait'],
+    ['spot worker leaves at the notice\'s deadline', { ...worker, ...spot, localTasks: 4, tasksDeadlinePassed: true }, 'leave', { force: false }],
+    ['spot manager drains itself', { ...manager, ...spot }, 'drain-self'],
+    ['spot manager waits for its demotion', { ...drained, ...spot }, 'wait'],
+    ['spot manager not demoted in time stays a member: no leave, never by force', { ...drained, ...spot, tasksDeadlinePassed: true }, 'finish', { complete: false }],
+    ['spot manager demoted leaves', { ...worker, ...spot }, 'leave', { force: false }],
+  ])('%s', (_name, facts, kind, fields) => {
     const step = nextDrainStep(facts);
     expect(step.kind).toBe(kind);
-    if (step.kind === 'leave') expect(step.force).toBe(force);
+    if (fields !== undefined) expect(step).toMatchObject(fields);
   });
 });

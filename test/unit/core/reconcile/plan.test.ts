@@ -30,6 +30,7 @@ function facts(pairs: [SwarmNode, FleetInstance | undefined][], over: Partial<Re
     downSince: new Map(),
     reapAfterMs: REAP_AFTER,
     tokenDrift: [],
+    refused: new Map(),
     ...over,
   };
 }
@@ -115,6 +116,52 @@ describe('planReconcile', () => {
     ],
     ['unknown node (no instance has its address), Down long: removed', facts([...healthy, [node('x9', { state: 'down', addr: '10.9.9.9' }), undefined]], { downSince: downLongAgo('x9') }), ['remove x9']],
     ['token rotated: publish', facts(healthy, { tokenDrift: ['worker'] }), ['publish-token worker']],
+    [
+      'a Down node whose spec says manager but that is out of raft (no ManagerStatus): removed, not demoted',
+      facts([managerPair(1, { leader: true }), managerPair(2), managerPair(3), [node('m4', { role: 'manager', state: 'down', manager: undefined }), undefined]], { downSince: downLongAgo('m4') }),
+      ['remove m4'],
+    ],
+    [
+      'quorum counts raft members (ManagerStatus), not spec roles: a member whose demotion is in flight still votes',
+      facts([
+        managerPair(1, { leader: true }),
+        managerPair(2, {}, { lifecycleState: 'Terminating:Wait' }),
+        managerPair(3, { role: 'worker', manager: { leader: false, reachability: 'reachable', addr: '' } }),
+        [node('m4', { role: 'manager', state: 'down', manager: undefined }), instance('i-m4', { asgName: 'lab-managers', role: 'manager', privateIp: '10.0.0.4', ec2State: 'running' })],
+      ]),
+      ['demote m2', 'drain m2'],
+    ],
+    [
+      'a demotion the engine refused waits its backoff, and the next manager change goes through meanwhile',
+      facts(
+        [
+          managerPair(1, { leader: true }), managerPair(2), managerPair(3),
+          [managerPair(4, { state: 'down', reachability: 'unreachable' })[0], undefined],
+          [managerPair(5, { state: 'down', reachability: 'unreachable' })[0], undefined],
+        ],
+        { downSince: downLongAgo('m4', 'm5'), refused: new Map([['m4', { until: NOW + 30_000, reason: 'rpc error: can\'t remove member' }]]) },
+      ),
+      ['demote m5'],
+    ],
+    [
+      'a refusal whose backoff passed is tried again',
+      facts(
+        [managerPair(1, { leader: true }), managerPair(2), managerPair(3), [managerPair(4, { state: 'down', reachability: 'unreachable' })[0], undefined]],
+        { downSince: downLongAgo('m4'), refused: new Map([['m4', { until: NOW - 1, reason: 'x' }]]) },
+      ),
+      ['demote m4'],
+    ],
+    ['a worker that asked to be drained (spot, rebalance): drained, not removed', facts([...healthy.slice(0, 3), workerPair(1, {}, { drainRequest: 'spot' })]), ['drain w1']],
+    [
+      'a manager that asked to be drained: drained and demoted within quorum',
+      facts([managerPair(1, { leader: true }), managerPair(2), managerPair(3, {}, { drainRequest: 'spot' })]),
+      ['demote m3', 'drain m3'],
+    ],
+    [
+      'two managers of 3 asking at once: one change per round, and the quorum rule for the second',
+      facts([managerPair(1, { leader: true }), managerPair(2, { availability: 'drain' }, { drainRequest: 'spot' }), managerPair(3, { availability: 'drain' }, { drainRequest: 'spot' })]),
+      ['demote m2'],
+    ],
   ])('%s', (_name, f, expected) => {
     expect(summary(f)).toEqual(expected);
   });
@@ -135,5 +182,14 @@ describe('planReconcile', () => {
     );
     expect(plan.quorum.hasQuorum).toBe(false);
     expect(plan.held.map((h) => h.reason)).toEqual([expect.stringMatching(/^quorum rule: quorum already lost/), expect.stringMatching(/^quorum rule: quorum already lost/)]);
+    expect(plan.held.map((h) => h.cause)).toEqual(['quorum', 'quorum']);
+  });
+
+  it('holds a terminating manager whose demotion would cost quorum, naming the rule (the drain keeps its hook meanwhile)', () => {
+    const plan = planReconcile(
+      facts([managerPair(1, { leader: true }), managerPair(2, { state: 'down', reachability: 'unreachable' }), managerPair(3, { availability: 'drain' }, { lifecycleState: 'Terminating:Wait' })]),
+    );
+    expect(plan.actions).toEqual([]);
+    expect(plan.held).toEqual(expect.arrayContaining([expect.objectContaining({ nodeId: 'm3', wanted: 'demote', cause: 'quorum', reason: expect.stringMatching(/would have 1 reachable, 2 needed/) })]));
   });
 });

@@ -1,0 +1,24 @@
+import type { Engine } from '../../ports/engine.js';
+import type { ClusterRecord, SecretStore } from '../../ports/secret-store.js';
+
+export interface PublishOptions {
+  /** Mark this init lock, held by `holder`, with the swarm first: the election can never reopen after. */
+  markLock?: { name: string; holder: string };
+  /** Write the cluster record (when missing) before the tokens. */
+  record?: (swarmId: string) => ClusterRecord;
+}
+
+/**
+ * Publishes the swarm this manager belongs to: the lock mark, the record (a node that finds a token
+ * can then also find which swarm it belongs to), the worker token, the manager token, and the unlock
+ * key when autolock is on. Every value is read from the engine itself, never from memory.
+ */
+export async function publishSwarm(engine: Engine, secrets: SecretStore, options: PublishOptions): Promise<{ swarmId: string; autolock: boolean }> {
+  const [swarmId, tokens, unlockKey] = await Promise.all([engine.swarmId(), engine.joinTokens(), engine.unlockKey()]);
+  if (options.markLock !== undefined) await secrets.markLockPublished(options.markLock.name, options.markLock.holder, swarmId);
+  if (options.record !== undefined) await secrets.writeCluster(options.record(swarmId));
+  await secrets.writeToken('worker', tokens.worker);
+  await secrets.writeToken('manager', tokens.manager);
+  if (unlockKey) await secrets.writeUnlockKey(unlockKey);
+  return { swarmId, autolock: unlockKey !== undefined };
+}

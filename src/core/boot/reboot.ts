@@ -1,0 +1,38 @@
+import type { BootRecord } from '../../ports/boot-record.js';
+
+/** The engine as /info shows it, enough to recognise the node a previous boot made. */
+export interface LocalEngine {
+  localNodeState: string;
+  nodeId: string;
+}
+
+/**
+ * A reboot of a member a previous boot made: the engine is still the node the last boot left, and
+ * active. Local facts are then enough: boot verifies the node's health with the engine alone and
+ * needs no AWS call (none at all once its launch was answered), so an AWS outage cannot make it fail.
+ */
+export function isMemberReboot(previous: BootRecord | undefined, instanceId: string, engine: LocalEngine): previous is BootRecord {
+  return previous !== undefined && previous.instanceId === instanceId && previous.nodeId !== '' && engine.localNodeState === 'active' && engine.nodeId === previous.nodeId;
+}
+
+/** The engine holds swarm state: its raft log or its tasks may be what the cluster needs to survive. */
+export function holdsSwarmState(engine: LocalEngine): boolean {
+  return engine.nodeId !== '' && ['active', 'locked', 'pending'].includes(engine.localNodeState);
+}
+
+/** Where boot starts from, before any AWS call: `plan` shows the same, so both ask this one rule. */
+export type StartingPoint =
+  | { kind: 'no-join'; reason: string }
+  /** `launchPending`: the launching action is still to be answered (best effort: watch keeps trying). */
+  | { kind: 'member-reboot'; launchPending: boolean; reason: string }
+  | { kind: 'observe' };
+
+export function startingPoint(noJoin: string | undefined, previous: BootRecord | undefined, instanceId: string, engine: LocalEngine): StartingPoint {
+  if (noJoin !== undefined) return { kind: 'no-join', reason: noJoin };
+  if (isMemberReboot(previous, instanceId, engine)) {
+    return previous.launchCompleted
+      ? { kind: 'member-reboot', launchPending: false, reason: `reboot of member ${engine.nodeId}: verified with local facts, no AWS call needed` }
+      : { kind: 'member-reboot', launchPending: true, reason: `reboot of member ${engine.nodeId}, whose launching action is still unanswered: verified with local facts, then the action is answered` };
+  }
+  return { kind: 'observe' };
+}

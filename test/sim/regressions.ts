@@ -1,0 +1,127 @@
+import type { Setup, SimCommand } from './commands.js';
+
+/**
+ * Schedules that broke an invariant once, kept as they were found (fast-check's counterexample, or
+ * the issue's own story written as commands). Each must now hold every invariant. `found` says
+ * against which code, by which search, and what broke.
+ */
+export interface Regression {
+  name: string;
+  found: string;
+  setup: Setup;
+  commands: SimCommand[];
+}
+
+const base: Setup = { seed: 7, managers: 3, workers: 2, terminatingHeartbeatMs: 120_000, spotWorkers: false };
+const advance = (ms: number): SimCommand => ({ kind: 'advance', ms });
+
+export const REGRESSIONS: Regression[] = [
+  {
+    name: 'issue 8, failure 1: the creator long replaced, the manager token deleted, every watch down, a new manager cut off from 2377',
+    found: 'written from the issue; before the fix: "2 swarms initialised" (the new manager took init-lock-<creator> and initialised)',
+    setup: base,
+    commands: [
+      advance(60_000),
+      { kind: 'replace', role: 'manager', pick: 2 },
+      advance(200_000),
+      { kind: 'delete-parameter', name: 'manager-token' },
+      ...[0, 1, 2, 3, 4].map((pick): SimCommand => ({ kind: 'stop-watch', pick })),
+      { kind: 'launch', role: 'manager' },
+      { kind: 'isolate', pick: 5 },
+      advance(200_000),
+    ],
+  },
+  {
+    name: 'a published record deleted, then every AWS call denied: the election must not reopen',
+    found: 'random search (fast-check sample seed 11, schedule #1274) on the code before the fix: a second swarm after the first one\'s record was deleted',
+    setup: { seed: 748494895, managers: 3, workers: 1, terminatingHeartbeatMs: 300_000, spotWorkers: true },
+    commands: [
+      { kind: 'restart-watch', pick: 9 }, { kind: 'reboot', pick: 3 }, { kind: 'cut-az', az: 1, cut: false }, advance(7_005), { kind: 'restart-watch', pick: 3 },
+      { kind: 'delete-parameter', name: 'cluster' }, { kind: 'cut-az', az: 2, cut: true }, { kind: 'fault', service: 'aws', mode: 'denied', ms: 254_143 },
+      { kind: 'fault', service: 'kms', mode: 'outage', ms: 200_021 }, { kind: 'scale-in', role: 'worker', pick: 8 }, { kind: 'replace', role: 'worker', pick: 1 }, advance(36_390),
+    ],
+  },
+  {
+    name: 'issue 8, failure 2: one manager\'s engine hangs, then another manager is scaled in',
+    found: 'written from the issue; before the fix: "quorum lost by swarmnode\'s hand" (CONTINUE at SWARMNODE_DRAIN_TIMEOUT, un-demoted)',
+    setup: base,
+    commands: [advance(60_000), { kind: 'hang', pick: 0 }, { kind: 'scale-in', role: 'manager', pick: 1 }, advance(300_000)],
+  },
+  {
+    name: 'two managers leaving at once while a third never joined: the last one waits for its demotion',
+    found: 'fast-check seed 3 on the code before the fix (shrunk): "quorum lost by swarmnode\'s hand" (the last raft member completed its hook)',
+    setup: { seed: 1, managers: 3, workers: 0, terminatingHeartbeatMs: 60_000, spotWorkers: false },
+    commands: [
+      { kind: 'isolate', pick: 0 }, advance(22_162), { kind: 'replace', role: 'manager', pick: 0 }, { kind: 'scale-in', role: 'manager', pick: 0 }, advance(1_000),
+      { kind: 'cut-az', az: 0, cut: false },
+    ],
+  },
+  {
+    name: 'two spot managers interrupted together',
+    found: 'written from the issue: the spot path used to leave by force, un-demoted',
+    setup: { ...base, spotManagers: true },
+    commands: [advance(60_000), { kind: 'spot', pick: 0 }, { kind: 'spot', pick: 1 }, advance(300_000)],
+  },
+  {
+    name: 'issue 8, failure 3: a reboot of a healthy member during an AWS outage',
+    found: 'written from the issue; before the fix: "boot of a healthy member exited 75", and watch never started (Requires=)',
+    setup: base,
+    commands: [advance(60_000), { kind: 'fault', service: 'aws', mode: 'outage', ms: 300_000 }, { kind: 'reboot', pick: 3 }, advance(300_000)],
+  },
+  {
+    name: 'a detached manager reboots',
+    found: 'fast-check seed 2 on the code before the fix (shrunk): "boot of a healthy member exited 64" (no ASG to take its role from)',
+    setup: { seed: 1, managers: 3, workers: 0, terminatingHeartbeatMs: 60_000, spotWorkers: false },
+    commands: [advance(13_112), { kind: 'reboot', pick: 0 }, { kind: 'detach', pick: 0 }],
+  },
+  {
+    name: 'slow SSM while a 7-manager cluster forms and a manager is scaled in',
+    found: 'random search (fast-check sample seed 11, schedule #253) on the code before the fix: a member reported Unhealthy',
+    setup: { seed: 777718531, managers: 7, workers: 1, terminatingHeartbeatMs: 120_000, spotWorkers: true },
+    commands: [
+      advance(8_327), { kind: 'detach', pick: 5 }, { kind: 'launch', role: 'worker' }, { kind: 'fault', service: 'ssm', mode: 'slow', ms: 210_018 },
+      { kind: 'scale-in', role: 'manager', pick: 4 }, { kind: 'cut-az', az: 2, cut: true }, { kind: 'fault', service: 'engine', mode: 'outage', ms: 272_196 },
+      { kind: 'cut-az', az: 1, cut: true },
+    ],
+  },
+  {
+    name: 'a join still in flight at the join deadline lands while boot gives up',
+    found: 'random search (sample seed 11, #346) during the fix: Unhealthy reported, then ABANDON, for the node the late join had just made a manager',
+    setup: { seed: 2147483639, managers: 3, workers: 2, terminatingHeartbeatMs: 120_000, spotWorkers: false },
+    commands: [
+      { kind: 'scale-in', role: 'manager', pick: 6 }, { kind: 'fault', service: 'aws', mode: 'slow', ms: 270_618 }, { kind: 'reboot', pick: 4 }, advance(34_067),
+      { kind: 'spot', pick: 3 }, { kind: 'reboot', pick: 7 }, { kind: 'crash', pick: 8 }, { kind: 'replace', role: 'worker', pick: 8 },
+      { kind: 'fault', service: 'ec2', mode: 'slow', ms: 243_056 }, { kind: 'launch', role: 'worker' }, advance(149_991), { kind: 'isolate', pick: 5 },
+    ],
+  },
+  {
+    name: 'an Auto Scaling outage longer than the drain timeout while a manager is replaced',
+    found: 'random search (sample seed 12, #682) during the fix: the hook lookup gave up at the drain timeout and the action expired unanswered',
+    setup: { seed: 1322437830, managers: 5, workers: 0, terminatingHeartbeatMs: 300_000, spotWorkers: false },
+    commands: [
+      { kind: 'hang', pick: 8 }, advance(114_022), advance(30_801), { kind: 'rotate', role: 'manager' }, { kind: 'fault', service: 'kms', mode: 'outage', ms: 239_387 },
+      { kind: 'fault', service: 'aws', mode: 'outage', ms: 285_426 }, { kind: 'fault', service: 'ec2', mode: 'slow', ms: 147_993 }, advance(114_316),
+      { kind: 'replace', role: 'manager', pick: 7 }, advance(124_807), { kind: 'restart-watch', pick: 1 },
+    ],
+  },
+  {
+    name: 'Auto Scaling denies the hook lookup for a while during a scale-in',
+    found: 'random search (sample seed 13, #152) during the fix: the lookup treated AccessDenied as final and the action expired',
+    setup: { seed: 967755423, managers: 5, workers: 2, terminatingHeartbeatMs: 120_000, spotWorkers: true },
+    commands: [
+      { kind: 'spot', pick: 7 }, advance(40_307), advance(112_708), { kind: 'hang', pick: 0 }, { kind: 'cut-az', az: 0, cut: false }, { kind: 'stop-watch', pick: 6 },
+      { kind: 'launch', role: 'manager' }, { kind: 'fault', service: 'autoscaling', mode: 'denied', ms: 39_786 }, { kind: 'isolate', pick: 5 },
+      { kind: 'restart-watch', pick: 5 }, { kind: 'scale-in', role: 'manager', pick: 5 }, advance(88_584),
+    ],
+  },
+  {
+    name: 'a worker reboots while its first boot had not answered its launch, Auto Scaling denying',
+    found: 'random search (sample seed 11, #1287) during the fix: the member\'s boot exited 77',
+    setup: { seed: 854151236, managers: 5, workers: 2, terminatingHeartbeatMs: 120_000, spotWorkers: true },
+    commands: [
+      { kind: 'fault', service: 'autoscaling', mode: 'throttle', ms: 235_864 }, { kind: 'delete-parameter', name: 'cluster' }, advance(98_464), { kind: 'spot', pick: 5 },
+      { kind: 'restart-watch', pick: 2 }, { kind: 'fault', service: 'autoscaling', mode: 'denied', ms: 284_080 }, { kind: 'reboot', pick: 6 }, advance(36_850),
+      advance(36_221), { kind: 'fault', service: 'autoscaling', mode: 'outage', ms: 31_006 },
+    ],
+  },
+];

@@ -1,0 +1,478 @@
+import { pino, type Logger } from 'pino';
+import { boot } from '../../src/app/boot/boot.js';
+import { watch } from '../../src/app/watch/watch.js';
+import type { Config } from '../../src/config/config.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { SwarmnodeError } from '../../src/errors/swarmnode-error.js';
+import { Faults, type Service } from './faults.js';
+import { CloudModel, type CloudHost, type SimAction, type SimHook, type SimInstance } from './model/cloud.js';
+import { SwarmModel, type Swarm } from './model/swarm.js';
+import { Rng } from './rng.js';
+import { simServices, sleep, type PortWorld, type Proc } from './sim-ports.js';
+import type { BootRecord, BootRecordStore } from '../../src/ports/boot-record.js';
+import { parseLockValue } from '../../src/core/boot/lock-value.js';
+import { systemdPolicy, type SystemdPolicy } from './systemd-policy.js';
+
+export const CLUSTER = 'sim';
+/** The agents' timings in the simulation: the documented defaults, scaled down so runs stay short. */
+export const SIM_ENV = {
+  SWARMNODE_CLUSTER: CLUSTER,
+  SWARMNODE_POLL_INTERVAL: '5s',
+  SWARMNODE_REAP_AFTER: '60s',
+  SWARMNODE_DRAIN_TIMEOUT: '120s',
+  SWARMNODE_JOIN_TIMEOUT: '180s',
+  SWARMNODE_LOG_LEVEL: 'silent',
+};
+
+export interface WorldOptions {
+  seed: number;
+  managers: number;
+  workers: number;
+  /** Terminating hook HeartbeatTimeout. */
+  terminatingHeartbeatMs: number;
+  spotWorkers: boolean;
+  spotManagers?: boolean;
+  /** Log every agent line to stderr (replaying one failing schedule). */
+  verbose?: boolean;
+}
+
+interface Agent {
+  instance: SimInstance;
+  boot: Proc | undefined;
+  watch: Proc | undefined;
+  /** The watch unit is stopped on purpose (systemctl stop); nothing restarts it. */
+  watchStopped: boolean;
+  watchRestarts: number;
+  /** Was a member of a swarm with quorum when its current boot started (a reboot). */
+  memberAtBoot: boolean;
+  /** The agent has not run without interruption (crash, stop, hung engine) since this time. */
+  disturbedAt: number;
+  /** The state directory's boot record: survives reboots, not the instance. */
+  bootRecord: BootRecord | undefined;
+  /** Start watch again once the current one has exited (it was stopped, then given back). */
+  restartAfterExit: boolean;
+}
+
+const NEVER = new Promise<never>(() => {});
+
+/**
+ * One cluster: the cloud and swarm models, every instance's agent running the real boot and watch
+ * code on ports backed by the models, the faults of the schedule at every await, and the
+ * invariants checked after every step. Time is virtual (see VirtualTime).
+ */
+export class World implements PortWorld {
+  readonly rng: Rng;
+  readonly faults: Faults;
+  readonly cloud: CloudModel;
+  readonly swarm: SwarmModel;
+  readonly cluster = CLUSTER;
+  readonly prefix = `/swarmnode/${CLUSTER}`;
+  readonly config: Config;
+  readonly agents = new Map<string, Agent>();
+  readonly violations: string[] = [];
+  /** Every swarm ever initialised, with who did it. */
+  readonly inits: { swarmId: string; by: string; at: number }[] = [];
+  /** Swarms whose record, token or lock mark was ever written to SSM. */
+  readonly published = new Set<string>();
+  readonly trace: string[] = [];
+  readonly isolated = new Set<string>();
+  /** AZs whose subnets a NACL cuts off from the others (instances there, now or later, reach only each other). */
+  readonly cutAzs = new Set<string>();
+  readonly #policy: SystemdPolicy;
+  readonly #log: Logger;
+  readonly #verbose: boolean;
+
+  constructor(readonly options: WorldOptions) {
+    this.rng = new Rng(options.seed);
+    this.faults = new Faults(this.rng, () => Date.now());
+    this.config = loadConfig(SIM_ENV);
+    this.#policy = systemdPolicy();
+    this.#verbose = options.verbose ?? false;
+    this.#log = pino({ level: this.#verbose ? 'info' : 'silent' }, pino.destination(2));
+    this.swarm = new SwarmModel(this.rng, this, () => Date.now());
+    this.cloud = new CloudModel(this.rng, this.host(), () => Date.now());
+    const hooks = (launchMs: number): SimHook[] => [
+      { name: 'launching', transition: 'launching', heartbeatTimeoutMs: launchMs, defaultResult: 'ABANDON' },
+      { name: 'terminating', transition: 'terminating', heartbeatTimeoutMs: options.terminatingHeartbeatMs, defaultResult: 'CONTINUE' },
+    ];
+    this.cloud.addGroup({ name: `${CLUSTER}-managers`, role: 'manager', desired: options.managers, hooks: hooks(900_000), spot: options.spotManagers ?? false });
+    this.cloud.addGroup({ name: `${CLUSTER}-workers`, role: 'worker', desired: options.workers, hooks: hooks(900_000), spot: options.spotWorkers });
+  }
+
+  /** Both groups launch at once, as when the stack is created. */
+  start(): void {
+    for (const group of this.cloud.groups.keys()) this.cloud.fill(group);
+  }
+
+  note(line: string): void {
+    this.trace.push(`${new Date(Date.now()).toISOString().slice(11, 19)} ${line}`);
+  }
+
+  violation(what: string): void {
+    this.violations.push(`${new Date(Date.now()).toISOString().slice(11, 19)} ${what}`);
+  }
+
+  // --- PortWorld ----------------------------------------------------------------------------------
+
+  connected(a: string, b: string): boolean {
+    if (a === b) return true;
+    if (this.isolated.has(a) || this.isolated.has(b)) return false;
+    const azA = this.cloud.instances.get(a)?.az;
+    const azB = this.cloud.instances.get(b)?.az;
+    return azA === azB || (!this.cutAzs.has(azA ?? '') && !this.cutAzs.has(azB ?? ''));
+  }
+
+  async io<T>(proc: Proc, service: Service, call: () => T): Promise<T> {
+    if (!proc.alive) return NEVER;
+    const draw = this.faults.draw(service);
+    if (draw.latencyMs > 0) await sleep(draw.latencyMs);
+    if (!proc.alive) return NEVER;
+    if (draw.error !== undefined && !draw.afterEffect) throw draw.error;
+    const result = call();
+    if (draw.error !== undefined) throw draw.error;
+    return result;
+  }
+
+  swarmAction<T>(proc: Proc, op: string, swarmOf: () => Swarm | undefined, call: () => T): T {
+    const swarm = swarmOf();
+    const before = swarm !== undefined && this.swarm.hasQuorum(swarm);
+    const result = call();
+    if (op === 'init') {
+      const member = this.swarm.membership(proc.instanceId);
+      if (member) this.initialised(member.swarm.id, proc.instanceId);
+    } else {
+      this.note(`${proc.instanceId} ${op}`);
+    }
+    if (swarm !== undefined && before && !this.swarm.hasQuorum(swarm)) {
+      this.violation(`quorum lost by swarmnode's hand: ${op} by ${proc.instanceId} (${proc.kind})`);
+    }
+    return result;
+  }
+
+  parameterWritten(name: string, value: string): void {
+    const swarmId = publishedSwarm(name, value);
+    if (swarmId === undefined) return;
+    this.published.add(swarmId);
+    if (this.published.size > 1) this.violation(`two swarms published for one cluster: ${[...this.published].join(', ')} (${name} written)`);
+  }
+
+  bootRecords(instanceId: string): BootRecordStore {
+    return {
+      read: async () => this.agents.get(instanceId)?.bootRecord,
+      write: async (record) => {
+        const agent = this.agents.get(instanceId);
+        if (agent) agent.bootRecord = record;
+      },
+    };
+  }
+
+  /**
+   * One swarm per cluster: a second `swarm init` is only ever right when every earlier swarm died
+   * before anything of it was published (its creator crashed between init and publishing).
+   */
+  private initialised(swarmId: string, by: string): void {
+    this.note(`${by} init swarm ${swarmId}`);
+    for (const earlier of this.inits) {
+      const swarm = this.swarm.swarms.get(earlier.swarmId);
+      const alive = swarm === undefined ? [] : [...swarm.nodes.values()].filter((n) => ['pending', 'running'].includes(this.cloud.instances.get(n.instanceId)?.ec2State ?? '') && this.swarm.membership(n.instanceId)?.swarm === swarm);
+      if (this.published.has(earlier.swarmId)) this.violation(`second swarm ${swarmId} initialised by ${by} although swarm ${earlier.swarmId} (by ${earlier.by}) was published`);
+      else if (alive.length > 0) this.violation(`second swarm ${swarmId} initialised by ${by} beside the live swarm ${earlier.swarmId} (members on ${alive.map((n) => n.instanceId).join(', ')})`);
+    }
+    this.inits.push({ swarmId, by, at: Date.now() });
+  }
+
+  reportedUnhealthy(proc: Proc, instanceId: string): void {
+    this.note(`${proc.instanceId} reports ${instanceId} Unhealthy`);
+    if (this.isMember(instanceId)) this.violation(`${instanceId} reported Unhealthy by ${proc.instanceId} while a member of swarm ${this.swarm.membership(instanceId)?.swarm.id}`);
+  }
+
+  /** An engine in a swarm that still lists it: the raft log or the tasks of the cluster live there. */
+  isMember(instanceId: string): boolean {
+    const engine = this.swarm.engines.get(instanceId);
+    return engine !== undefined && engine.running && (engine.state === 'active' || engine.state === 'locked') && this.swarm.membership(instanceId) !== undefined;
+  }
+
+  // --- the host: what running an instance means ----------------------------------------------
+
+  private host(): CloudHost {
+    return {
+      powerOn: (instance) => this.powerOn(instance),
+      shutdown: (instance) => this.shutdown(instance),
+      actionExpired: (instance, action, why) => this.actionExpired(instance, action, why),
+      terminating: (instance, endedBy) => this.terminating(instance, endedBy),
+    };
+  }
+
+  private powerOn(instance: SimInstance): void {
+    let agent = this.agents.get(instance.id);
+    if (agent === undefined) {
+      this.swarm.addEngine(instance.id, instance.ip);
+      agent = { instance, boot: undefined, watch: undefined, watchStopped: false, watchRestarts: 0, memberAtBoot: false, disturbedAt: Date.now(), bootRecord: undefined, restartAfterExit: false };
+      this.agents.set(instance.id, agent);
+    }
+    this.swarm.start(instance.id);
+    this.note(`${instance.id} (${instance.role}) powers on`);
+    this.startBoot(agent);
+  }
+
+  private startBoot(agent: Agent): void {
+    const proc = this.proc(agent, 'boot');
+    agent.boot = proc;
+    const member = this.swarm.membership(agent.instance.id);
+    agent.memberAtBoot = this.isMember(agent.instance.id) && member !== undefined && this.swarm.hasQuorum(member.swarm);
+    void this.exitCode(boot({ config: this.config, services: simServices(this, proc), log: this.logFor(agent, 'boot'), signal: proc.abort.signal })).then((code) => {
+      if (!proc.alive) return;
+      proc.alive = false;
+      this.note(`${agent.instance.id} boot exits ${code}`);
+      const member = this.swarm.membership(agent.instance.id);
+      // An engine that keeps failing is no healthy member: only a sound one must never give up.
+      const sound = this.faults.active('engine') === undefined;
+      if (code !== 0 && sound && agent.memberAtBoot && this.isMember(agent.instance.id) && member !== undefined && this.swarm.hasQuorum(member.swarm)) {
+        this.violation(`${agent.instance.id}: boot of a healthy member exited ${code} (a reboot must never give up)`);
+      }
+      if (code === 0 || !this.#policy.watchNeedsBootSuccess) this.startWatch(agent);
+      else this.note(`${agent.instance.id} watch not started: its unit requires a successful boot`);
+    });
+  }
+
+  private startWatch(agent: Agent): void {
+    if (agent.watchStopped || agent.instance.ec2State !== 'running') return;
+    const proc = this.proc(agent, 'watch');
+    agent.watch = proc;
+    void this.exitCode(watch({ config: this.config, services: simServices(this, proc), log: this.logFor(agent, 'watch'), signal: proc.abort.signal })).then(async (code) => {
+      if (!proc.alive) return;
+      proc.alive = false;
+      this.note(`${agent.instance.id} watch exits ${code}`);
+      if (agent.restartAfterExit && agent.watch === proc) {
+        agent.restartAfterExit = false;
+        this.startWatch(agent);
+        return;
+      }
+      if (code === 0 || proc.abort.signal.aborted) return;
+      agent.disturbedAt = Date.now();
+      if (agent.watchRestarts++ >= this.#policy.maxRestarts) return;
+      await sleep(this.#policy.restartDelayMs);
+      if (agent.watch === proc) this.startWatch(agent);
+    });
+  }
+
+  private proc(agent: Agent, kind: 'boot' | 'watch'): Proc {
+    return { instanceId: agent.instance.id, kind, alive: true, abort: new AbortController() };
+  }
+
+  /** As the CLI's one catch turns a command's end into its exit code. */
+  private async exitCode(run: Promise<number>): Promise<number> {
+    try {
+      return await run;
+    } catch (error) {
+      return error instanceof SwarmnodeError ? error.exitCode : 1;
+    }
+  }
+
+  private logFor(agent: Agent, cmd: string): Logger {
+    return this.#log.child({ i: agent.instance.id, cmd });
+  }
+
+  /** SIGTERM to the agent as the OS shuts down, then everything stops. */
+  private shutdown(instance: SimInstance): void {
+    const agent = this.agents.get(instance.id);
+    if (agent === undefined) return;
+    agent.watch?.abort.abort(new Error('SIGTERM'));
+    agent.boot?.abort.abort(new Error('SIGTERM'));
+    setTimeout(() => this.kill(agent), 4_000);
+  }
+
+  /** The instance is gone: its state directory goes with it. */
+  private kill(agent: Agent): void {
+    for (const proc of [agent.boot, agent.watch]) if (proc) proc.alive = false;
+    agent.disturbedAt = Date.now();
+    if (this.swarm.engines.get(agent.instance.id)?.running) this.swarm.stop(agent.instance.id);
+  }
+
+  /** The ASG terminates an instance: if it was still a raft member, quorum may go with it. */
+  private terminating(instance: SimInstance, endedBy: string): void {
+    this.note(`${instance.id} terminating (${endedBy})`);
+    const member = this.swarm.membership(instance.id);
+    if (member === undefined || !member.node.raftMember || !endedBy.endsWith('by agent')) return;
+    const before = this.swarm.hasQuorum(member.swarm);
+    const engine = this.swarm.engine(instance.id);
+    const wasRunning = engine.running;
+    engine.running = false;
+    const after = this.swarm.hasQuorum(member.swarm);
+    engine.running = wasRunning;
+    if (before && !after) this.violation(`quorum lost by swarmnode's hand: ${instance.id} completed its terminating hook (${endedBy}) while still a raft member`);
+  }
+
+  private actionExpired(instance: SimInstance, action: SimAction, why: string): void {
+    const agent = this.agents.get(instance.id);
+    this.note(`${instance.id} ${action.hook.transition} action expired (${why})`);
+    // Only an agent that ran undisturbed through the whole action, on an AWS that answered, owes the answer.
+    const running = agent !== undefined && (agent.watch?.alive === true || agent.boot?.alive === true);
+    const undisturbed = running && agent.disturbedAt < action.startedAt;
+    if (undisturbed && !this.awsFaultedSince(action.startedAt)) {
+      this.violation(`${instance.id}: ${action.hook.transition} lifecycle action left to expire (${why} timeout) by a running agent`);
+    }
+  }
+
+  #faultsSince: { at: number; service: Service }[] = [];
+
+  holdFault(service: Service, mode: 'outage' | 'throttle' | 'slow' | 'denied', ms: number): void {
+    this.faults.hold(service, mode, ms);
+    this.#faultsSince.push({ at: Date.now() + ms, service });
+  }
+
+  private awsFaultedSince(since: number): boolean {
+    return this.#faultsSince.some((f) => f.at >= since && (f.service === 'autoscaling'));
+  }
+
+  // --- what a schedule does to the world ---------------------------------------------------------
+
+  running(): SimInstance[] {
+    return [...this.cloud.instances.values()].filter((i) => i.ec2State === 'running');
+  }
+
+  crash(instance: SimInstance): void {
+    const agent = this.agents.get(instance.id);
+    if (agent) this.kill(agent);
+    this.cloud.crash(instance.id);
+    this.note(`${instance.id} crashes`);
+  }
+
+  reboot(instance: SimInstance): void {
+    const agent = this.agents.get(instance.id);
+    if (agent === undefined || instance.ec2State !== 'running') return;
+    this.note(`${instance.id} reboots`);
+    agent.watch?.abort.abort(new Error('SIGTERM'));
+    agent.boot?.abort.abort(new Error('SIGTERM'));
+    setTimeout(() => {
+      this.kill(agent);
+      if (instance.ec2State !== 'running') return;
+      agent.watchStopped = false;
+      agent.watchRestarts = 0;
+      this.swarm.engine(instance.id).hung = false;
+      this.powerOn(instance);
+    }, 10_000);
+  }
+
+  /** systemctl restart swarmnode: SIGTERM mid-step, then a new watch. */
+  restartWatch(instance: SimInstance): void {
+    const agent = this.agents.get(instance.id);
+    const current = agent?.watch;
+    if (agent === undefined || current === undefined || !current.alive) return;
+    this.note(`${instance.id} watch restarts`);
+    current.abort.abort(new Error('SIGTERM'));
+    agent.disturbedAt = Date.now();
+    setTimeout(() => {
+      current.alive = false;
+      agent.watchStopped = false;
+      this.startWatch(agent);
+    }, 2_000);
+  }
+
+  /** systemctl stop swarmnode (an operator, a bad deploy): nothing restarts it until a reboot or heal. */
+  stopWatch(instance: SimInstance): void {
+    const agent = this.agents.get(instance.id);
+    if (agent?.watch === undefined) return;
+    this.note(`${instance.id} watch stopped`);
+    agent.watchStopped = true;
+    agent.disturbedAt = Date.now();
+    agent.watch.abort.abort(new Error('SIGTERM'));
+  }
+
+  hangEngine(instance: SimInstance, hung: boolean): void {
+    const engine = this.swarm.engines.get(instance.id);
+    if (engine === undefined || !engine.running) return;
+    engine.hung = hung;
+    this.note(`${instance.id} engine ${hung ? 'hangs' : 'recovers'}`);
+  }
+
+  isolate(instance: SimInstance, cut: boolean): void {
+    if (cut) this.isolated.add(instance.id);
+    else this.isolated.delete(instance.id);
+    this.note(`${instance.id} ${cut ? 'isolated' : 'reconnected'}`);
+  }
+
+  cutAz(az: string, cut: boolean): void {
+    if (cut) this.cutAzs.add(az);
+    else this.cutAzs.delete(az);
+    this.note(`${az} ${cut ? 'cut off by a NACL' : 'reachable again'}`);
+  }
+
+  /** An operator deletes a parameter (as an error's advice may have told them to). */
+  deleteParameter(name: string): void {
+    if (this.cloud.parameters.delete(`${this.prefix}/${name}`)) this.note(`operator deletes ${name}`);
+  }
+
+  /** `docker swarm join-token --rotate` on a manager with quorum. */
+  rotateToken(role: 'manager' | 'worker'): void {
+    for (const swarm of this.swarm.swarms.values()) {
+      if (!this.swarm.hasQuorum(swarm)) continue;
+      swarm.tokens[role] = this.swarm.token(swarm.id, role);
+      this.note(`operator rotates the ${role} token of ${swarm.id}`);
+    }
+  }
+
+  // --- invariants ---------------------------------------------------------------------------------
+
+  /** Checked at every instant the world changed. */
+  checkSafety(): void {
+    this.swarm.observe();
+    if (this.violations.length > 0) throw new SimViolation(this);
+  }
+
+  /** Liveness: faults off, every agent given back its units; the cluster must settle. */
+  heal(): void {
+    this.faults.clear();
+    this.isolated.clear();
+    this.cutAzs.clear();
+    for (const agent of this.agents.values()) {
+      const engine = this.swarm.engines.get(agent.instance.id);
+      if (engine?.hung) engine.hung = false;
+      if (agent.instance.ec2State === 'running' && agent.watchStopped) {
+        agent.watchStopped = false;
+        agent.watchRestarts = 0;
+        agent.disturbedAt = Date.now();
+        if (agent.watch === undefined || !agent.watch.alive) this.startWatch(agent);
+        else agent.restartAfterExit = true;
+      }
+    }
+    this.note('heal: faults off');
+  }
+
+  /** What must hold once the world has been quiet for `quietMs` after heal. */
+  checkSettled(healedAt: number): void {
+    const now = Date.now();
+    const reapBound = this.config.reapAfterMs + 20_000 + 4 * this.config.pollIntervalMs;
+    for (const swarm of this.swarm.swarms.values()) {
+      if (!this.swarm.hasQuorum(swarm)) continue;
+      const managersDown = [...swarm.nodes.values()].filter((n) => n.raftMember && this.swarm.isDown(n)).length;
+      for (const node of swarm.nodes.values()) {
+        const instance = this.cloud.instances.get(node.instanceId);
+        if (instance?.terminatedAt === undefined || !this.swarm.isDown(node)) continue;
+        const since = Math.max(instance.terminatedAt, healedAt);
+        if (now - since > reapBound + managersDown * 2 * this.config.pollIntervalMs) {
+          this.violation(`stale node ${node.id} of terminated ${instance.id} still in swarm ${swarm.id} ${Math.round((now - since) / 1000)}s after REAP_AFTER could start`);
+        }
+      }
+    }
+    if (this.violations.length > 0) throw new SimViolation(this);
+  }
+}
+
+/** Which swarm an SSM write publishes: a record, a token (its plaintext names the swarm), a lock mark. */
+function publishedSwarm(name: string, value: string): string | undefined {
+  if (name === 'cluster') return (JSON.parse(value) as { swarmId: string }).swarmId;
+  if (name.endsWith('-token')) {
+    const plaintext = (JSON.parse(Buffer.from(value, 'base64').toString('utf8')) as { plaintext: string }).plaintext;
+    return /^SWMTKN-1-(swarm[0-9a-f]+)-/.exec(plaintext)?.[1];
+  }
+  if (name.startsWith('init-lock')) return parseLockValue(value).published;
+  return undefined;
+}
+
+export class SimViolation extends Error {
+  constructor(world: World) {
+    super(`${world.violations.join('\n')}\n--- trace (last 40) ---\n${world.trace.slice(-40).join('\n')}`);
+    this.name = 'SimViolation';
+  }
+}
