@@ -11,8 +11,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # Lab: docker.io iproute2 busybox-static. Validators: systemd (systemd-analyze), cloud-init, the
-# ShellCheck linter, packer. arm64 smoke test: qemu-user with the arm64 C/C++ runtimes as its sysroot.
-packages=(docker.io iproute2 busybox-static systemd cloud-init shellcheck packer
+# ShellCheck linter, packer. The shipped units under a real systemd: systemd-container (nspawn).
+# arm64 smoke test: qemu-user with the arm64 C/C++ runtimes as its sysroot.
+packages=(docker.io iproute2 busybox-static systemd systemd-container cloud-init shellcheck packer
   qemu-user libc6-arm64-cross libstdc++6-arm64-cross)
 missing=()
 for p in "${packages[@]}"; do

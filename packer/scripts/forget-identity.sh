@@ -8,6 +8,8 @@ systemctl stop swarmnode.service swarmnode-boot.service docker.socket docker.ser
 
 rm -rf /var/lib/docker/swarm
 rm -f /etc/docker/key.json
+# swarmnode's state directory (StateDirectory=): a boot result from the build instance is not this instance's.
+rm -rf /var/lib/swarmnode
 
 # An empty machine-id makes systemd generate a fresh one at first boot; removing the file instead
 # would make that boot a "first boot" for units too. dbus's copy is a link to it on Debian.

@@ -16,6 +16,8 @@ install -d -m 0700 /etc/swarmnode
 rm -f "$SWARMNODE_BINARY" /tmp/swarmnode-boot.service /tmp/swarmnode.service
 
 systemctl daemon-reload
+# Enabled, not started: both start at every boot of an instance (multi-user.target), after
+# cloud-init has written their env file; the user-data starts nothing, so one boot runs per start.
 systemctl enable swarmnode-boot.service swarmnode.service
 
 # Fails the image build when the binary cannot start on this architecture.

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readEnvFile } from '../lab/agent-unit.js';
+import { LAB_STATE_DIR, readEnvFile } from '../lab/agent-unit.js';
 import { Lab, type LabInstance } from '../lab/lab.js';
 import { listProcesses } from '../lab/processes.js';
 
@@ -51,7 +51,9 @@ describe('lab: swarmnode runs in each instance as systemd would run it', () => {
       DOCKER_HOST: manager.dockerHost,
     });
     const env = await watchEnvironment(manager);
-    expect(Object.keys(env).sort()).toEqual([...Object.keys(fileVars), 'HOME', 'PATH'].sort());
+    // The env file, and what systemd itself gives the unit: its StateDirectory= as $STATE_DIRECTORY.
+    expect(Object.keys(env).sort()).toEqual([...Object.keys(fileVars), 'HOME', 'PATH', 'STATE_DIRECTORY'].sort());
+    expect(env.STATE_DIRECTORY).toBe(join(manager.dir, LAB_STATE_DIR));
     expect(Object.keys(env).filter((k) => k.startsWith('AWS_ACCESS') || k.startsWith('AWS_SECRET'))).toEqual([]);
     expect(lab.agentLog(manager.instanceId).length).toBeGreaterThan(0);
     const version = await lab.runAgent(manager.instanceId, ['--version']);

@@ -52,7 +52,7 @@ function processesRunning(argv: string[]): Record<string, string>[] {
   return found;
 }
 
-/** systemd starts watch once boot has exited 0; the lab does the same, a moment later. */
+/** systemd starts watch once boot has exited; the lab does the same, a moment later. */
 async function watcherOf(argv: string[], dockerHost: string, timeoutMs: number): Promise<Record<string, string>[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -1,16 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync } from 'node:fs';
 import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AgentUnit } from './agent-unit.js';
+import { prepareStateDirectory, type AgentUnit } from './agent-unit.js';
 import { inCgroup } from './cgroups.js';
 import { inInstance, type InstanceNamespaces } from './instance-exec.js';
+
+/** systemd's exit status for a unit whose StateDirectory= could not be set up. */
+const EXIT_STATE_DIRECTORY = 238;
 
 export interface AgentRunSpec {
   unit: AgentUnit;
   ns: InstanceNamespaces;
   /** Read afresh at every process start, as systemd reads EnvironmentFile=. */
   environment: () => Record<string, string>;
+  /** The instance's directory: its <dir>/state stands for /var/lib/<StateDirectory>. */
+  instanceDir: string;
   logFile: string;
   startDelayMs: number;
   /** v2 cgroup (relative) the agent's processes run in, so hibernation can freeze them. */
@@ -18,8 +23,10 @@ export interface AgentRunSpec {
 }
 
 /**
- * Plays systemd for swarmnode inside one instance: the boot oneshot, then, only if it exited 0, the
- * watch service restarted on failure a bounded number of times. Output goes to the instance's log.
+ * Plays systemd for swarmnode inside one instance, as the shipped units say: the boot oneshot, then
+ * the watch service, once boot has exited (Wants=) or only if it succeeded (Requires=), restarted
+ * on failure a bounded number of times; a restart pulls a failed boot in again first, as systemd
+ * does. Output goes to the instance's log.
  */
 export class AgentSupervisor {
   private current: ChildProcess | undefined;
@@ -41,12 +48,15 @@ export class AgentSupervisor {
     this.running = this.run(startDelayMs);
   }
 
-  /** How many times `swarmnode boot` has been started (once per boot of the instance). */
+  /** How many times `swarmnode boot` has been started. */
   get boots(): number {
     return this.bootRuns;
   }
 
-  /** Exit code of the latest `swarmnode boot`; rejects if it has not exited within timeoutMs. */
+  /**
+   * Exit code of the first `swarmnode boot` since the latest start; rejects if it has not exited
+   * within timeoutMs.
+   */
   async bootExit(timeoutMs: number): Promise<number> {
     const timeout = new AbortController();
     try {
@@ -94,24 +104,41 @@ export class AgentSupervisor {
       await sleep(startDelayMs, undefined, { signal: this.cancelDelay.signal }).catch(() => undefined);
     }
     if (this.stopping) return;
-    this.bootRuns += 1;
-    const bootCode = await this.runOnce(this.spec.unit.boot);
+    const { unit } = this.spec;
+    let bootCode = await this.runUnit('boot');
     this.settleBoot(bootCode);
-    if (bootCode !== 0) return;
-    const { delayMs, maxRestarts } = this.spec.unit.watchRestart;
+    const { delayMs, maxRestarts } = unit.watchRestart;
     for (let restarts = 0; !this.stopping; restarts++) {
-      const code = await this.runOnce(this.spec.unit.watch);
+      if (restarts > 0 && bootCode !== 0 && unit.watchPullsInBoot) bootCode = await this.runUnit('boot');
+      if (this.stopping || (bootCode !== 0 && unit.watchStartsAfter === 'boot-succeeded')) return;
+      const code = await this.runUnit('watch');
       if (code === 0 || this.stopping || restarts >= maxRestarts) return;
       await sleep(delayMs, undefined, { signal: this.cancelDelay.signal }).catch(() => undefined);
     }
   }
 
+  /**
+   * One start of a unit's ExecStart, in the environment systemd would give it. A state directory
+   * that cannot be made fails the start the way systemd reports it (exit status 238).
+   */
+  private runUnit(which: 'boot' | 'watch'): Promise<number> {
+    if (which === 'boot') this.bootRuns += 1;
+    let state: Record<string, string>;
+    try {
+      state = prepareStateDirectory(this.spec.instanceDir, this.spec.unit.stateDirectory[which]);
+    } catch (error) {
+      appendFileSync(this.spec.logFile, `lab: ${which}: could not set up its state directory: ${(error as Error).message}\n`);
+      return Promise.resolve(EXIT_STATE_DIRECTORY);
+    }
+    return this.runOnce(this.spec.unit[which], { ...this.spec.environment(), ...state });
+  }
+
   /** Resolves with the exit code, 128 + signal number when killed by a signal (as a shell reports it). */
-  private runOnce(argv: readonly string[]): Promise<number> {
+  private runOnce(argv: readonly string[], env: Record<string, string>): Promise<number> {
     const inside = inInstance(this.spec.ns, argv);
     const [cmd = inside.cmd, ...args] = inCgroup(this.spec.cgroup, [inside.cmd, ...inside.args]);
     const log = openSync(this.spec.logFile, 'a');
-    const child = spawn(cmd, args, { env: this.spec.environment(), stdio: ['ignore', log, log] });
+    const child = spawn(cmd, args, { env, stdio: ['ignore', log, log] });
     closeSync(log);
     this.current = child;
     return new Promise((resolve) => {

@@ -1,70 +1,110 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { SYSTEM_PATH } from './run-command.js';
+import { timeSpanMs, UnitFile } from './unit-file.js';
 
 /**
  * How swarmnode runs inside a lab instance, read from the artifacts that ship: the ExecStart lines of
  * systemd/swarmnode-boot.service (oneshot `boot`) and systemd/swarmnode.service (`watch`,
- * Restart=on-failure), and the env file that cloud-init/user-data.yaml writes. Every lab run thus
- * tests the shipped files, not a second copy of them.
+ * Restart=on-failure), how watch depends on boot, their StateDirectory=, and the env file that
+ * cloud-init/user-data.yaml writes. Every lab run thus tests the shipped files, not a second copy
+ * of them.
  */
 export interface AgentUnit {
   boot: string[];
   watch: string[];
+  /**
+   * When watch starts, from swarmnode.service's dependencies on swarmnode-boot.service (it must be
+   * ordered After= it): only once boot succeeded if it Requires= (or BindsTo=, Requisite=) boot,
+   * once boot has exited whatever its result if it only Wants= it (or is only ordered after it).
+   */
+  watchStartsAfter: 'boot-succeeded' | 'boot-exited';
+  /**
+   * Wants= or Requires= on boot: systemd pulls boot into every start of watch, automatic restarts
+   * included, so a boot that failed runs again before watch restarts.
+   */
+  watchPullsInBoot: boolean;
   /** Restart=on-failure, bounded like systemd's StartLimitBurst so a crash loop ends. */
   watchRestart: { delayMs: number; maxRestarts: number };
+  /** StateDirectory= of each unit: systemd creates it with that mode and sets $STATE_DIRECTORY. */
+  stateDirectory: { boot?: StateDirectory; watch?: StateDirectory };
 }
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+export interface StateDirectory {
+  /** Below /var/lib on a host; the lab puts it in the instance's directory. */
+  name: string;
+  mode: number;
+}
+
+export const BOOT_UNIT = 'swarmnode-boot.service';
+export const WATCH_UNIT = 'swarmnode.service';
 /** Where the AMI installs the binary; the lab runs its own build in its place. */
 export const SHIPPED_BINARY = '/usr/local/bin/swarmnode';
 export const SHIPPED_ENV_FILE = '/etc/swarmnode/swarmnode.env';
+/** The instance's stand-in for /var/lib/<StateDirectory>, below its directory. */
+export const LAB_STATE_DIR = 'state';
 
-/** The [Service]/[Unit] settings of a shipped unit file (later assignments win, as in systemd). */
-export function unitSettings(unit: string): Map<string, string> {
-  const settings = new Map<string, string>();
-  for (const line of readFileSync(`${repoRoot}systemd/${unit}`, 'utf8').split('\n')) {
-    const match = /^\s*([A-Za-z]+)\s*=\s*(.*?)\s*$/.exec(line);
-    if (match) settings.set(match[1]!, match[2]!);
-  }
-  return settings;
-}
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-function required(settings: Map<string, string>, unit: string, key: string): string {
-  const value = settings.get(key);
-  if (value === undefined) throw new Error(`systemd/${unit} has no ${key}=`);
-  return value;
-}
-
-/** systemd time spans as the shipped units use them: 500ms, 5s, 10min, 1h (bare numbers are seconds). */
-function timeSpanMs(value: string): number {
-  const match = /^(\d+)(ms|s|min|h)?$/.exec(value);
-  if (!match) throw new Error(`time span ${value} is not one the lab understands`);
-  const unitMs: Record<string, number> = { ms: 1, s: 1_000, min: 60_000, h: 3_600_000 };
-  return Number(match[1]) * unitMs[match[2] ?? 's']!;
-}
-
-function execStart(unit: string, binary: string): string[] {
-  const [program, ...args] = required(unitSettings(unit), unit, 'ExecStart').split(/\s+/);
-  if (program !== SHIPPED_BINARY) throw new Error(`systemd/${unit} starts ${program}, the lab expects ${SHIPPED_BINARY}`);
+function execStart(unit: UnitFile, binary: string): string[] {
+  const [program, ...args] = unit.required('Service', 'ExecStart').split(/\s+/);
+  if (program !== SHIPPED_BINARY) throw new Error(`${unit.name} starts ${program}, the lab expects ${SHIPPED_BINARY}`);
   return [binary, ...args];
 }
 
+/** StateDirectory= and StateDirectoryMode= (systemd's default mode is 0755). */
+export function stateDirectoryOf(unit: UnitFile): StateDirectory | undefined {
+  const names = unit.list('Service', 'StateDirectory');
+  if (names.length === 0) return undefined;
+  if (names.length > 1) throw new Error(`${unit.name} declares several StateDirectory= (${names.join(' ')}); the lab provides one`);
+  const mode = unit.value('Service', 'StateDirectoryMode') ?? '0755';
+  if (!/^[0-7]{3,4}$/.test(mode)) throw new Error(`${unit.name}: StateDirectoryMode=${mode} is not an octal mode`);
+  return { name: names[0]!, mode: parseInt(mode, 8) };
+}
+
+/** How a watch unit follows the boot unit, as systemd would start them. */
+export function watchDependency(watch: UnitFile): Pick<AgentUnit, 'watchStartsAfter' | 'watchPullsInBoot'> {
+  const on = (key: string) => watch.list('Unit', key).includes(BOOT_UNIT);
+  if (!on('After')) {
+    throw new Error(`${watch.name} is not ordered After=${BOOT_UNIT}: the lab only starts watch once boot has exited`);
+  }
+  const needsSuccess = on('Requires') || on('BindsTo') || on('Requisite');
+  return {
+    watchStartsAfter: needsSuccess ? 'boot-succeeded' : 'boot-exited',
+    watchPullsInBoot: on('Requires') || on('BindsTo') || on('Wants'),
+  };
+}
+
 export function agentUnit(binary: string): AgentUnit {
-  const watchUnit = 'swarmnode.service';
-  const watch = unitSettings(watchUnit);
-  if (required(watch, watchUnit, 'Restart') !== 'on-failure') {
-    throw new Error(`systemd/${watchUnit} is no longer Restart=on-failure: update the lab supervisor to match`);
+  const boot = UnitFile.shipped(BOOT_UNIT);
+  const watch = UnitFile.shipped(WATCH_UNIT);
+  if (watch.required('Service', 'Restart') !== 'on-failure') {
+    throw new Error(`${watch.name} is no longer Restart=on-failure: update the lab supervisor to match`);
   }
   return {
-    boot: execStart('swarmnode-boot.service', binary),
-    watch: execStart(watchUnit, binary),
+    boot: execStart(boot, binary),
+    watch: execStart(watch, binary),
+    ...watchDependency(watch),
     watchRestart: {
-      delayMs: timeSpanMs(required(watch, watchUnit, 'RestartSec')),
-      maxRestarts: Number(required(watch, watchUnit, 'StartLimitBurst')),
+      delayMs: timeSpanMs(watch.required('Service', 'RestartSec')),
+      maxRestarts: Number(watch.required('Unit', 'StartLimitBurst')),
     },
+    stateDirectory: { boot: stateDirectoryOf(boot), watch: stateDirectoryOf(watch) },
   };
+}
+
+/**
+ * What systemd does for a unit with StateDirectory= before each start: create the directory (the
+ * lab's is <instance dir>/state), enforce its mode, and name it in $STATE_DIRECTORY.
+ */
+export function prepareStateDirectory(instanceDir: string, state: StateDirectory | undefined): Record<string, string> {
+  if (state === undefined) return {};
+  const path = join(instanceDir, LAB_STATE_DIR);
+  mkdirSync(path, { recursive: true, mode: state.mode });
+  chmodSync(path, state.mode);
+  return { STATE_DIRECTORY: path };
 }
 
 export interface LabEndpoints {

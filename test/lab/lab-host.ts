@@ -103,6 +103,7 @@ export class LabHost implements InstanceHost {
           unit: agentUnit(this.opts.binary),
           ns,
           environment: () => agentEnvironment(envFile, dir),
+          instanceDir: dir,
           logFile,
           startDelayMs: Math.floor(Math.random() * this.opts.startJitterMs),
           cgroup: `${cgroup}/agent`,

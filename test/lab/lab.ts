@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type Docker from 'dockerode';
-import { agentEnvironment } from './agent-unit.js';
+import { agentEnvironment, agentUnit, prepareStateDirectory } from './agent-unit.js';
 import { buildBusyboxTar } from './busybox-image.js';
 import { FakeCloud } from './fake-aws/fake-cloud.js';
 import { startFakeAws, type FakeAws } from './fake-aws/server.js';
@@ -51,6 +51,8 @@ export interface LabInstance {
   asgName: string;
   role: string;
   dockerHost: string;
+  /** Its network namespace, /run/netns/<name>. */
+  netns: string;
   dir: string;
   envFile: string;
   logFile: string;
@@ -300,10 +302,15 @@ export class Lab {
     return this.requireAgent(instanceId).bootExit(timeoutMs);
   }
 
-  /** Runs the agent binary inside the instance with its env file (e.g. `health --json`). */
+  /**
+   * Runs the agent binary inside the instance with its env file (e.g. `health --json`). A command
+   * run by hand on an instance finds the units' state directory where they keep it, so this one
+   * gets the instance's stand-in for it, never the host's /var/lib.
+   */
   runAgent(instanceId: string, args: string[], extraEnv: Record<string, string> = {}): Promise<CommandResult> {
     const instance = this.host.require(instanceId);
-    const env = { ...agentEnvironment(instance.envFile, instance.dir), ...extraEnv };
+    const state = prepareStateDirectory(instance.dir, agentUnit(this.binary).stateDirectory.boot);
+    const env = { ...agentEnvironment(instance.envFile, instance.dir), ...state, ...extraEnv };
     return runInInstance(instance.ns, [this.binary, ...args], env);
   }
 
@@ -364,6 +371,7 @@ export class Lab {
       asgName: i.spec.asgName,
       role: i.role,
       dockerHost: i.engine.dockerHost,
+      netns: `/run/netns/${i.ns.netns}`,
       dir: i.dir,
       envFile: i.envFile,
       logFile: i.logFile,

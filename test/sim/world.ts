@@ -51,6 +51,8 @@ interface Agent {
   bootRecord: BootRecord | undefined;
   /** Start watch again once the current one has exited (it was stopped, then given back). */
   restartAfterExit: boolean;
+  /** Exit code of the latest boot. */
+  bootCode: number | undefined;
 }
 
 const NEVER = new Promise<never>(() => {});
@@ -207,7 +209,7 @@ export class World implements PortWorld {
     let agent = this.agents.get(instance.id);
     if (agent === undefined) {
       this.swarm.addEngine(instance.id, instance.ip);
-      agent = { instance, boot: undefined, watch: undefined, watchStopped: false, watchRestarts: 0, memberAtBoot: false, disturbedAt: Date.now(), bootRecord: undefined, restartAfterExit: false };
+      agent = { instance, boot: undefined, watch: undefined, watchStopped: false, watchRestarts: 0, memberAtBoot: false, disturbedAt: Date.now(), bootRecord: undefined, restartAfterExit: false, bootCode: undefined };
       this.agents.set(instance.id, agent);
     }
     this.swarm.start(instance.id);
@@ -230,7 +232,8 @@ export class World implements PortWorld {
       if (code !== 0 && sound && agent.memberAtBoot && this.isMember(agent.instance.id) && member !== undefined && this.swarm.hasQuorum(member.swarm)) {
         this.violation(`${agent.instance.id}: boot of a healthy member exited ${code} (a reboot must never give up)`);
       }
-      if (code === 0 || !this.#policy.watchNeedsBootSuccess) this.startWatch(agent);
+      agent.bootCode = code;
+      if (code === 0 || this.#policy.watchStartsAfter === 'boot-exited') this.startWatch(agent);
       else this.note(`${agent.instance.id} watch not started: its unit requires a successful boot`);
     });
   }
@@ -250,9 +253,12 @@ export class World implements PortWorld {
       }
       if (code === 0 || proc.abort.signal.aborted) return;
       agent.disturbedAt = Date.now();
-      if (agent.watchRestarts++ >= this.#policy.maxRestarts) return;
-      await sleep(this.#policy.restartDelayMs);
-      if (agent.watch === proc) this.startWatch(agent);
+      if (agent.watchRestarts++ >= this.#policy.watchRestart.maxRestarts) return;
+      await sleep(this.#policy.watchRestart.delayMs);
+      if (agent.watch !== proc) return;
+      // systemd pulls a failed boot in again before it restarts watch.
+      if (agent.bootCode !== 0 && this.#policy.watchPullsInBoot) this.startBoot(agent);
+      else this.startWatch(agent);
     });
   }
 

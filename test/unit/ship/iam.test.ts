@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { awsActionsInSource, labelledActionsInSource } from './aws-actions-in-source.js';
 
@@ -24,6 +25,11 @@ const clusterCondition = {
   kms: 'kms:EncryptionContext:swarmnode:cluster',
   autoscaling: 'autoscaling:ResourceTag/swarmnode:cluster',
 };
+const roleTagCondition = 'autoscaling:ResourceTag/swarmnode:role';
+/** The calls that act on one instance's lifecycle or health: only ever on groups of the caller's own role. */
+const lifecycleActions = ['autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat', 'autoscaling:SetInstanceHealth'];
+/** A hard-coded partition (aws, aws-cn, aws-us-gov): the policies and the stack must work in any. */
+const literalPartition = /arn:aws[a-z-]*:/;
 
 describe('IAM policies', () => {
   it('derives a plausible set of actions from the SDK commands imported in src/', () => {
@@ -60,7 +66,7 @@ describe('IAM policies', () => {
       const [service] = services;
       if (service === 'ssm') {
         for (const resource of list(statement.Resource)) {
-          expect(resource.startsWith('arn:aws:ssm:*:*:parameter/swarmnode/${Cluster}/')).toBe(true);
+          expect(resource.startsWith('arn:${Partition}:ssm:*:*:parameter/swarmnode/${Cluster}/')).toBe(true);
         }
       }
       if (service === 'kms') {
@@ -69,12 +75,44 @@ describe('IAM policies', () => {
       if (service === 'kms' || service === 'autoscaling') {
         expect(statement.Condition?.StringEquals?.[clusterCondition[service]]).toBe('${Cluster}');
       }
+      if (service === 'autoscaling') {
+        for (const resource of list(statement.Resource)) {
+          expect(resource).toBe('arn:${Partition}:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/*');
+        }
+      }
+    }
+  });
+
+  it.each(['manager', 'worker'])('%s: lifecycle and health calls only on groups tagged with its own role', (role) => {
+    const granting = statements(role).filter((s) => s.Effect === 'Allow' && list(s.Action).some((a) => lifecycleActions.includes(a)));
+    expect(granting.flatMap((s) => list(s.Action)).filter((a) => lifecycleActions.includes(a)).sort()).toEqual(lifecycleActions);
+    for (const statement of granting) {
+      expect(list(statement.Resource)).not.toContain('*');
+      expect(statement.Condition?.StringEquals?.[clusterCondition.autoscaling]).toBe('${Cluster}');
+      expect(statement.Condition?.StringEquals?.[roleTagCondition], list(statement.Action).join(', ')).toBe(role);
+    }
+  });
+
+  it('names no partition: every ARN in iam/ and stack/ takes it from ${Partition} or ${AWS::Partition}', () => {
+    const files = ['iam', 'stack'].flatMap((dir) => readdirSync(dir).map((name) => join(dir, name)));
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    const hardCoded = files.flatMap((file) =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .map((line, index) => `${file}:${index + 1}: ${line.trim()}`)
+        .filter((line) => literalPartition.test(line)),
+    );
+    expect(hardCoded).toEqual([]);
+    for (const role of ['manager', 'worker']) {
+      const arns = statements(role).flatMap((s) => list(s.Resource)).filter((resource) => resource.startsWith('arn:'));
+      expect(arns.length).toBeGreaterThan(0);
+      expect(arns.filter((arn) => !arn.startsWith('arn:${Partition}:'))).toEqual([]);
     }
   });
 
   it('keeps the worker away from the manager token and key', () => {
     const resources = statements('worker').flatMap((statement) => list(statement.Resource));
-    const secretResources = resources.filter((resource) => resource.startsWith('arn:aws:ssm') || resource.includes('KeyArn'));
+    const secretResources = resources.filter((resource) => /^arn:[^:]+:ssm:/.test(resource) || resource.includes('KeyArn'));
     expect(secretResources.filter((resource) => /manager|ManagerKey|\/\*$/.test(resource))).toEqual([]);
     const kms = statements('worker').find((statement) => list(statement.Action).includes('kms:Decrypt'));
     expect(kms?.Condition?.StringEquals?.['kms:EncryptionContext:swarmnode:role']).toBe('worker');

@@ -44,9 +44,9 @@ describe('packer templates', () => {
     for (const path of [...binaries, ...scripts].map(fromRoot)) expect(existsSync(path), path).toBe(true);
   });
 
-  it('wipes the swarm state, engine identity and machine-id before the image is taken', () => {
+  it('wipes the swarm state, engine identity, swarmnode state and machine-id before the image is taken', () => {
     const script = readFileSync(join(packerDir, 'scripts', 'forget-identity.sh'), 'utf8');
-    for (const command of ['rm -rf /var/lib/docker/swarm', 'rm -f /etc/docker/key.json', 'truncate -s 0 /etc/machine-id']) {
+    for (const command of ['rm -rf /var/lib/docker/swarm', 'rm -f /etc/docker/key.json', 'rm -rf /var/lib/swarmnode', 'truncate -s 0 /etc/machine-id']) {
       expect(script.split('\n')).toContain(command);
     }
   });

@@ -30,7 +30,13 @@ const iamBindings: Record<string, unknown> = {
   WorkerKeyArn: { 'Fn::GetAtt': ['WorkerKey', 'Arn'] },
 };
 
-/** Replaces each `!Sub [text, vars]` by its text, checking its vars mean what iam/*.json means. */
+/** The pseudo parameters of the stack that stand for a placeholder of the IAM policies. */
+const iamPseudoParameters: Record<string, string> = { 'AWS::Partition': 'Partition' };
+
+/**
+ * Replaces each `!Sub [text, vars]` by its text, checking its vars mean what iam/*.json means, and
+ * writing its pseudo parameters as the policies' placeholders (`${AWS::Partition}` is `${Partition}`).
+ */
 function withPlaceholders(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withPlaceholders);
   if (!value || typeof value !== 'object') return value;
@@ -38,7 +44,9 @@ function withPlaceholders(value: unknown): unknown {
   if (sub !== undefined) {
     const [text, vars = {}] = Array.isArray(sub) ? sub : [sub];
     for (const [name, binding] of Object.entries(vars as object)) expect(binding, name).toEqual(iamBindings[name]);
-    return text;
+    return (text as string).replace(/\$\{(AWS::\w+)\}/g, (whole, pseudo: string) =>
+      iamPseudoParameters[pseudo] === undefined ? whole : `\${${iamPseudoParameters[pseudo]}}`,
+    );
   }
   return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, withPlaceholders(child)]));
 }
@@ -72,6 +80,18 @@ describe('example CloudFormation stack', () => {
       const [policy] = resource.Properties.Policies;
       expect(policy.PolicyName).toBe(`swarmnode-${role}`);
       expect(withPlaceholders(policy.PolicyDocument)).toEqual(JSON.parse(readFileSync(`iam/${role}-policy.json`, 'utf8')));
+    }
+  });
+
+  it('lets each role answer the lifecycle of its own groups only: the role tag its group carries', () => {
+    for (const [, group] of groups) {
+      const role = roleOfGroup(group.Properties);
+      const profile = resources[resources[group.Properties.LaunchTemplate.LaunchTemplateId.Ref]!.Properties.LaunchTemplateData.IamInstanceProfile.Arn['Fn::GetAtt'][0]]!;
+      const roleResource = resources[profile.Properties.Roles[0].Ref]!;
+      const statements = roleResource.Properties.Policies[0].PolicyDocument.Statement as Record<string, any>[];
+      const lifecycle = statements.filter((statement) => statement.Action.includes('autoscaling:CompleteLifecycleAction'));
+      expect(lifecycle).toHaveLength(1);
+      expect(lifecycle[0]!.Condition.StringEquals[`autoscaling:ResourceTag/${ROLE_TAG}`]).toBe(role);
     }
   });
 
