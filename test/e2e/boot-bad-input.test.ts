@@ -105,7 +105,7 @@ describe('boot: bad input', () => {
   it('a KMS key that does not exist: exit 1 before init', async () => {
     // A cluster that was never initialised (no record, no lock, no token) and no answering manager:
     // this manager would init, so the key is checked first, before the lock is taken.
-    for (const name of ['manager-token', 'cluster', 'init-lock']) {
+    for (const name of ['manager-token', 'worker-token', 'cluster', 'init-lock']) {
       await ssm.send(new DeleteParameterCommand({ Name: `/swarmnode/${lab.cluster}/${name}` }));
     }
     await lab.dockerCli(manager, ['swarm', 'leave', '--force']);

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from '../lab/lab.js';
 import { expectNoSecrets, ProcSampler } from './boot-secrets.js';
+import { until } from './watch-helpers.js';
+import { parseLockValue } from '../../src/core/boot/lock-value.js';
 
 /**
  * The init election when things go wrong, in one lab, case after case: the initializer dies between
@@ -11,8 +13,8 @@ import { expectNoSecrets, ProcSampler } from './boot-secrets.js';
  */
 const BOOT_MS = 120_000;
 /**
- * Every kms:Encrypt is this slow during the first case: the initializer then sits between its
- * `swarm init` and publishing its tokens long enough to be crashed there, every time.
+ * Every kms:Encrypt is this slow during the first case: the initializer then sits between taking
+ * the lock and its `swarm init` (it checks the keys first) long enough to be cut off from SSM there.
  */
 const HOLD_MS = 4_000;
 
@@ -68,21 +70,24 @@ afterAll(async () => {
 });
 
 describe('boot: the init election survives its failures', () => {
-  it('the initializer crashes after init-lock and swarm init, before publishing: a successor forms the only swarm', async () => {
+  it('the initializer crashes after init-lock and swarm init, before publishing anything: a successor forms the only swarm', async () => {
+    // Every kms:Encrypt is slow, so the holder sits between taking the lock and its swarm init long
+    // enough for SSM to start refusing its writes: it then inits but can publish nothing, not even
+    // the mark on its lock, and is crashed there.
     lab.cloud.faults.latency({ api: 'kms:Encrypt', ms: HOLD_MS });
     await lab.scale(`${lab.cluster}-managers`, 3);
     await lab.cloud.waitFor((c) => c.parameter(`${prefix}/init-lock`) !== undefined, 60_000);
-    const holder = lab.cloud.parameter(`${prefix}/init-lock`)?.value as string;
-    // The holder writes the cluster record first, then seals each token (held by the latency): its
-    // record appearing means it has inited and published no token yet.
-    await lab.cloud.waitFor((c) => c.parameter(`${prefix}/cluster`) !== undefined, 60_000);
+    const holder = parseLockValue(lab.cloud.parameter(`${prefix}/init-lock`)?.value as string).holder;
+    lab.cloud.faults.deny({ api: 'ssm:PutParameter', instanceId: holder });
+    await until('the holder\'s swarm init', async () => ((await lab.docker(holder).info()).Swarm.LocalNodeState === 'active' ? true : undefined), 60_000, 100);
     const deadSwarm = await lab.docker(holder).swarmInspect();
     await lab.crash(holder);
     lab.cloud.faults.clear();
     secrets.push(deadSwarm.JoinTokens.Manager, deadSwarm.JoinTokens.Worker);
-    // It died holding the lock, with a swarm of its own and a record naming it, before any token was published.
+    // It died holding the lock, with a swarm of its own, before anything of it was published.
     expect(logOf(holder).filter((l) => l.action === 'init')).toHaveLength(1);
-    expect(JSON.parse(lab.cloud.parameter(`${prefix}/cluster`)?.value as string)).toMatchObject({ swarmId: deadSwarm.ID, createdBy: holder });
+    expect(parseLockValue(lab.cloud.parameter(`${prefix}/init-lock`)?.value as string)).toEqual({ holder, published: undefined });
+    expect(lab.cloud.parameter(`${prefix}/cluster`)).toBeUndefined();
     expect(lab.cloud.parameter(`${prefix}/manager-token`)).toBeUndefined();
     expect(lab.cloud.parameter(`${prefix}/worker-token`)).toBeUndefined();
     const dead = lab.instances().find((i) => i.instanceId === holder);
@@ -92,7 +97,8 @@ describe('boot: the init election survives its failures', () => {
     const survivors = running().map((i) => i.instanceId);
     expect(survivors).toHaveLength(3);
     expect(await Promise.all(survivors.map((id) => lab.bootExit(id, BOOT_MS)))).toEqual([0, 0, 0]);
-    successor = lab.cloud.parameter(`${prefix}/init-lock-${holder}`)?.value as string;
+    const successorLock = parseLockValue(lab.cloud.parameter(`${prefix}/init-lock-${holder}`)?.value as string);
+    successor = successorLock.holder;
     expect(survivors).toContain(successor);
     expect(logOf(successor).some((l) => l.action === 'take-lock' && l.lock === `init-lock-${holder}` && l.won === true)).toBe(true);
     expect(inits(survivors)).toEqual([successor]);
@@ -101,6 +107,8 @@ describe('boot: the init election survives its failures', () => {
     expect(swarmId).not.toBe(deadSwarm.ID);
     const record = JSON.parse(lab.cloud.parameter(`${prefix}/cluster`)?.value as string) as { swarmId: string; createdBy: string };
     expect(record).toMatchObject({ swarmId, createdBy: successor });
+    // The successor marked its lock with the swarm before publishing anything else.
+    expect(successorLock.published).toBe(swarmId);
   });
 
   it('token parameters deleted while the swarm runs: a new manager never inits, says why, and joins once they are back', async () => {

@@ -60,6 +60,9 @@ export class LabHost implements InstanceHost {
   /** Launches under way: teardown waits for them, or it would miss what they create after it ran. */
   private readonly launching = new Set<Promise<void>>();
   private closed = false;
+  /** Ports instances launched from now on cannot reach, and the instances that existed before. */
+  private readonly blockedForNew = new Set<number>();
+  private readonly blockedSince = new Map<number, Set<string>>();
 
   constructor(
     private readonly paths: LabPaths,
@@ -130,6 +133,7 @@ export class LabHost implements InstanceHost {
       // A persistent UTS namespace bound to a file: every process of the instance sees its hostname.
       await mustRun('unshare', [`--uts=${ns.utsFile}`, 'hostname', instance.hostname]);
       await this.network.addInstance(spec.privateIp);
+      for (const port of this.blockedForNew) await this.network.blockOutgoing(spec.privateIp, port, true);
       await engine.start();
       writeEnvFile(envFile, envFileVars({ cluster: this.opts.cluster, ...this.opts.endpoints, dockerHost: engine.dockerHost }, this.opts.env));
       setPower(instance, 'running');
@@ -195,6 +199,36 @@ export class LabHost implements InstanceHost {
     await instance.engine.stop();
     await instance.engine.start();
     instance.agent?.start(0);
+  }
+
+  /**
+   * A NACL or security-group change: instances launched from now on cannot reach `port` (the ones
+   * already running keep talking). Lifting it also lifts it for the instances launched meanwhile.
+   */
+  async blockPortForNewInstances(port: number, blocked: boolean): Promise<void> {
+    if (blocked) {
+      this.blockedForNew.add(port);
+      this.blockedSince.set(port, new Set(this.instances().map((i) => i.spec.instanceId)));
+      return;
+    }
+    const before = this.blockedSince.get(port) ?? new Set<string>();
+    this.blockedForNew.delete(port);
+    this.blockedSince.delete(port);
+    for (const i of this.instances().filter((i) => !before.has(i.spec.instanceId) && i.power !== 'terminated')) {
+      await this.network.blockOutgoing(i.spec.privateIp, port, false);
+    }
+  }
+
+  /** The engine hangs (dockerd, containerd and the shims stopped, not killed): the instance still runs. */
+  async hangEngine(instanceId: string, hung: boolean): Promise<void> {
+    const instance = this.require(instanceId);
+    for (const pid of instance.engine.enginePids()) {
+      try {
+        process.kill(pid, hung ? 'SIGSTOP' : 'SIGCONT');
+      } catch {
+        // gone meanwhile
+      }
+    }
   }
 
   /** The link of a stopped or hibernated instance can be cut or restored too: its namespace stays. */

@@ -48,6 +48,14 @@ export class LabNetwork {
     await deleteNamespace(this.paths.instanceNs(privateIp));
   }
 
+  /** A firewall rule in the instance itself: outgoing TCP to `port` is refused (or allowed again). */
+  async blockOutgoing(privateIp: string, port: number, blocked: boolean): Promise<void> {
+    const rule = ['OUTPUT', '-p', 'tcp', '--dport', String(port), '-j', 'REJECT', '--reject-with', 'tcp-reset'];
+    const ns = this.paths.instanceNs(privateIp);
+    if (blocked) await mustRun('ip', ['netns', 'exec', ns, 'iptables', '-A', ...rule]);
+    else await runCommand('ip', ['netns', 'exec', ns, 'iptables', '-D', ...rule]);
+  }
+
   /** Partition: the instance keeps its address and EC2 still says running, but nothing reaches it. */
   async setInstanceLink(privateIp: string, up: boolean): Promise<void> {
     await mustRun('ip', ['-n', this.paths.bridgeNs, 'link', 'set', this.paths.bridgePort(privateIp), up ? 'up' : 'down']);

@@ -284,6 +284,16 @@ export class Lab {
     return this.requireAgent(instanceId).boots;
   }
 
+  /** A NACL change: instances launched from now on cannot reach the port (2377: no swarm to see). */
+  async blockPortForNewInstances(port: number, blocked = true): Promise<void> {
+    await this.host.blockPortForNewInstances(port, blocked);
+  }
+
+  /** The instance's Docker engine hangs (stopped, not killed) or resumes; EC2 still says running. */
+  async hangEngine(instanceId: string, hung = true): Promise<void> {
+    await this.host.hangEngine(instanceId, hung);
+  }
+
   async partition(instanceId: string): Promise<void> {
     await this.host.partition(instanceId, true);
   }

@@ -186,9 +186,10 @@ export interface Setup {
   spotManagers?: boolean;
 }
 
-export const setupArb: fc.Arbitrary<Setup> = fc.record({
+/** A cluster to start a schedule from; `managers` are the raft sizes to draw from. */
+export const setupArb = (managers: readonly number[] = [3, 3, 5, 7]): fc.Arbitrary<Setup> => fc.record({
   seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
-  managers: fc.constantFrom(3, 3, 5, 7),
+  managers: fc.constantFrom(...managers),
   workers: fc.integer({ min: 0, max: 3 }),
   terminatingHeartbeatMs: fc.constantFrom(60_000, 120_000, 300_000),
   spotWorkers: fc.boolean(),

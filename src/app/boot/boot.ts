@@ -101,9 +101,13 @@ async function bootAt(context: BootContext, where: Whereabouts, started: number)
     });
   } catch (error) {
     if (context.signal.aborted) throw error;
-    // A step started before the deadline (a join, an init) may still land: decide once it settled.
-    await acting.current?.catch(() => undefined);
-    return giveUp(context, identity, found, error);
+    // A step started before the deadline (a join, an init) may still land: decide once it settled,
+    // and let its own failure (a rejected token) say why boot gave up.
+    const late = await acting.current?.then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    return giveUp(context, identity, found, late ?? error);
   }
   const launchCompleted = await answerLaunch(found.fleet, services.clock, identity.instanceId, 'CONTINUE', log);
   log.info({ nodeId, role: found.role, launchCompleted, seconds: Math.round((services.clock.now() - started) / 1000) }, `boot done: ${found.role} ${nodeId} is a healthy member`);

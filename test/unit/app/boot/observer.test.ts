@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { BootObserver } from '../../../../src/app/boot/observer.js';
 import { MAX_LOCK_CHAIN } from '../../../../src/core/boot/step.js';
 import { BootWorld, managerInstance, SELF } from '../boot-fakes.js';
+import { UNKNOWN_HOLDER_GRACE_MS } from '../../../../src/app/boot/observer.js';
+import { formatLockValue } from '../../../../src/core/boot/lock-value.js';
 
 /** A manager with no token in SSM and no peer answering on 2377: the lock chain decides. */
 function electing(): BootWorld {
@@ -44,11 +46,49 @@ describe('BootObserver: the init-lock chain', () => {
     expect(step).toMatchObject({ kind: 'take-lock', lock: 'init-lock-i-dead' });
   });
 
-  it('holder in no cluster ASG any more: gone, the chain moves on', async () => {
+  it('holder in no cluster ASG but running (detached, another group): not gone, wait; EC2 is asked, not the fleet view', async () => {
     const world = electing();
     world.secrets.locks.set('init-lock', 'i-detached');
+    world.fleet.ec2.set('i-detached', 'running');
+    const { facts, step } = await observe(world);
+    expect(facts.locks).toEqual([{ name: 'init-lock', holder: 'i-detached', holderGone: false, published: undefined }]);
+    expect(step.kind).toBe('wait');
+  });
+
+  it('holder in no cluster ASG, EC2 says terminated: gone, the chain moves on', async () => {
+    const world = electing();
+    world.secrets.locks.set('init-lock', 'i-old');
+    world.fleet.ec2.set('i-old', 'terminated');
     const { step } = await observe(world);
-    expect(step).toMatchObject({ kind: 'take-lock', lock: 'init-lock-i-detached' });
+    expect(step).toMatchObject({ kind: 'take-lock', lock: 'init-lock-i-old' });
+  });
+
+  it('holder EC2 no longer knows: gone only once its lock is older than EC2\'s eventual consistency could explain', async () => {
+    const young = electing();
+    young.secrets.locks.set('init-lock', 'i-unknown');
+    young.secrets.lockWrittenAt.set('init-lock', young.clock.now() - 30_000);
+    expect((await observe(young)).step.kind).toBe('wait');
+    const old = electing();
+    old.secrets.locks.set('init-lock', 'i-unknown');
+    old.secrets.lockWrittenAt.set('init-lock', old.clock.now() - UNKNOWN_HOLDER_GRACE_MS - 1);
+    expect((await observe(old)).step).toMatchObject({ kind: 'take-lock', lock: 'init-lock-i-unknown' });
+  });
+
+  it('a holder that marked its lock published stops the chain, terminated or not: never init', async () => {
+    const world = electing().withManagers(managerInstance('i-first', '10.0.0.8', { ec2State: 'terminated', lifecycleState: 'Terminated' }));
+    world.secrets.locks.set('init-lock', formatLockValue({ holder: 'i-first', published: 'swarm-1' }));
+    const { facts, step } = await observe(world);
+    expect(facts.locks).toEqual([{ name: 'init-lock', holder: 'i-first', holderGone: true, published: 'swarm-1' }]);
+    expect(step.kind).toBe('wait');
+    expect(world.secrets.lockReads).toEqual(['init-lock']);
+  });
+
+  it('the worker token left after the manager token was deleted: a swarm was published, the lock is not even read', async () => {
+    const world = electing();
+    world.secrets.stored.set('worker', 'SWMTKN-w-1');
+    const { step } = await observe(world);
+    expect(step.kind).toBe('wait');
+    expect(world.secrets.lockReads).toEqual([]);
   });
 
   it('a STOPPED holder is not gone (it can be started again and would init): wait', async () => {
