@@ -8,10 +8,11 @@ import {
   SetInstanceHealthCommand,
 } from '@aws-sdk/client-auto-scaling';
 import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
-import { CreateTagsCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import type { Role } from '../config/config.js';
 import { ROLES } from '../config/config.js';
 import type {
+  Ec2Facts,
   Fleet,
   FleetInstance,
   FleetView,
@@ -43,6 +44,10 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+function drainRequestOf(instance: Instance): string | undefined {
+  return instance.Tags?.find((tag) => tag.Key === DRAIN_TAG)?.Value;
 }
 
 /** Ids EC2 says it does not know, from an InvalidInstanceID.NotFound message. */
@@ -102,15 +107,15 @@ export class AwsFleet implements Fleet {
         instanceType: described?.InstanceType ?? instance.InstanceType,
         ec2State: described?.State?.Name,
         lifecycle: described?.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand',
-        drainRequest: described?.Tags?.find((tag) => tag.Key === DRAIN_TAG)?.Value,
+        drainRequest: described === undefined ? undefined : drainRequestOf(described),
       };
     });
     return { groups: groups.map((g) => ({ name: g.AutoScalingGroupName as string, role: roleOf(g) })), instances };
   }
 
-  async ec2States(instanceIds: string[]): Promise<Map<string, string>> {
+  async ec2Facts(instanceIds: string[]): Promise<Map<string, Ec2Facts>> {
     const described = await this.describe(instanceIds);
-    return new Map([...described].map(([id, instance]) => [id, instance.State?.Name ?? 'unknown']));
+    return new Map([...described].map(([id, instance]) => [id, { state: instance.State?.Name ?? 'unknown', drainRequest: drainRequestOf(instance) }]));
   }
 
   /** One DescribeInstances per 1000 ids; ids EC2 has forgotten are dropped and the chunk asked once more. */
@@ -182,6 +187,12 @@ export class AwsFleet implements Fleet {
   async requestDrain(instanceId: string, reason: string): Promise<void> {
     await awsCall({ action: 'ec2:CreateTags' }, (abortSignal) =>
       this.ec2.send(new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: DRAIN_TAG, Value: reason }] }), { abortSignal }),
+    );
+  }
+
+  async clearDrainRequest(instanceId: string): Promise<void> {
+    await awsCall({ action: 'ec2:DeleteTags' }, (abortSignal) =>
+      this.ec2.send(new DeleteTagsCommand({ Resources: [instanceId], Tags: [{ Key: DRAIN_TAG }] }), { abortSignal }),
     );
   }
 

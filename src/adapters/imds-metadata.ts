@@ -1,6 +1,6 @@
 import { MetadataService } from '@aws-sdk/ec2-metadata-service';
 import { DependencyUnavailableError } from '../errors/dependency-unavailable-error.js';
-import type { InstanceIdentity, InstanceMetadata, SpotInterruption } from '../ports/instance-metadata.js';
+import type { InstanceIdentity, InstanceMetadata, ScheduledEvent, SpotInterruption } from '../ports/instance-metadata.js';
 
 const IMDS_ACTION =
   'check that the instance metadata service is enabled with HttpTokens=required and a hop limit of at least 1 ' +
@@ -40,13 +40,14 @@ export class ImdsMetadata implements InstanceMetadata {
 
   async identity(): Promise<InstanceIdentity> {
     const instanceId = await this.#required('instance-id');
-    const [region, availabilityZone, localIpv4, instanceType] = await Promise.all([
+    const [region, availabilityZone, localIpv4, instanceType, lifecycle] = await Promise.all([
       this.#required('placement/region'),
       this.#required('placement/availability-zone'),
       this.#required('local-ipv4'),
       this.#required('instance-type'),
+      this.#get('instance-life-cycle', true),
     ]);
-    return { instanceId, region, availabilityZone, localIpv4, instanceType };
+    return { instanceId, region, availabilityZone, localIpv4, instanceType, lifecycle: lifecycle === 'spot' ? 'spot' : 'on-demand' };
   }
 
   targetLifecycleState(): Promise<string | undefined> {
@@ -56,5 +57,22 @@ export class ImdsMetadata implements InstanceMetadata {
   async spotInterruption(): Promise<SpotInterruption | undefined> {
     const body = await this.#get('spot/instance-action', true);
     return body === undefined ? undefined : (JSON.parse(body) as SpotInterruption);
+  }
+
+  async rebalanceRecommendation(): Promise<string | undefined> {
+    const body = await this.#get('events/recommendations/rebalance', true);
+    return body === undefined ? undefined : (JSON.parse(body) as { noticeTime: string }).noticeTime;
+  }
+
+  /** Times come as `21 Jan 2019 09:00:43 GMT` (EC2 user guide, scheduled events in instance metadata). */
+  async scheduledEvents(): Promise<ScheduledEvent[]> {
+    const body = await this.#get('events/maintenance/scheduled', true);
+    const raw = body === undefined || body === '' ? [] : (JSON.parse(body) as { EventId?: string; Code?: string; NotBefore?: string; NotAfter?: string; State?: string }[]);
+    return raw.flatMap((e) => {
+      const notBefore = Date.parse(e.NotBefore ?? '');
+      if (e.EventId === undefined || Number.isNaN(notBefore)) return [];
+      const notAfter = e.NotAfter === undefined ? Number.NaN : Date.parse(e.NotAfter);
+      return [{ eventId: e.EventId, code: e.Code ?? '', notBefore, notAfter: Number.isNaN(notAfter) ? undefined : notAfter, state: e.State ?? 'active' }];
+    });
   }
 }

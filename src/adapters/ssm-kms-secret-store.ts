@@ -1,7 +1,7 @@
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { DecryptCommand, EncryptCommand } from '@aws-sdk/client-kms';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { Config, Role } from '../config/config.js';
 import { Secret } from '../log/secret.js';
 import type { ClusterRecord, LockRecord, SecretStore } from '../ports/secret-store.js';
@@ -129,6 +129,15 @@ export class SsmKmsSecretStore implements SecretStore {
 
   async writeUnlockKey(key: Secret): Promise<void> {
     await this.put('unlock-key', await this.seal(key, this.sealing('manager', 'unlock-key')), true);
+  }
+
+  async deleteUnlockKey(): Promise<void> {
+    const parameter = this.path('unlock-key');
+    try {
+      await awsCall({ action: 'ssm:DeleteParameter', parameter }, (abortSignal) => this.ssm.send(new DeleteParameterCommand({ Name: parameter }), { abortSignal }));
+    } catch (error) {
+      if (awsErrorName(error) !== 'ParameterNotFound') throw error;
+    }
   }
 
   async verifyKeys(): Promise<void> {

@@ -148,6 +148,15 @@ export const CONFIG_SCHEMA: readonly ConfigEntry[] = [
     defaultValue: () => 5_000,
   }),
   entry({
+    key: 'SWARMNODE_EVENT_LEAD',
+    flag: '--event-lead',
+    field: 'eventLeadMs',
+    defaultText: '10m',
+    description: 'How long before a scheduled EC2 event (reboot, stop, retirement) the node is drained; it is re-activated once the event is past',
+    parse: duration,
+    defaultValue: () => 600_000,
+  }),
+  entry({
     key: 'SWARMNODE_STATE_DIR',
     flag: '--state-dir',
     field: 'stateDir',

@@ -18,6 +18,7 @@ export interface Config {
   drainTimeoutMs: number;
   reapAfterMs: number;
   pollIntervalMs: number;
+  eventLeadMs: number;
   stateDir: string;
   logLevel: string;
 }

@@ -1,4 +1,5 @@
 import type { Role } from '../config/config.js';
+import type { StateFile } from './state-file.js';
 
 /**
  * What the last `swarmnode boot` left behind for the next boot (a reboot is verified from it with
@@ -20,8 +21,10 @@ export interface BootRecord {
   finishedAt: string;
 }
 
-export interface BootRecordStore {
-  /** undefined when no boot finished on this instance yet (or the record is unreadable). */
-  read(): Promise<BootRecord | undefined>;
-  write(record: BootRecord): Promise<void>;
+export type BootRecordStore = StateFile<BootRecord>;
+
+/** What this instance last asked the leader through its `swarmnode:drain` tag (undefined: nothing). */
+export interface DrainRequestRecord {
+  tag: string | undefined;
+  at: string;
 }

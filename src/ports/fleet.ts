@@ -20,6 +20,13 @@ export interface FleetInstance {
   drainRequest: string | undefined;
 }
 
+export interface Ec2Facts {
+  /** pending, running, stopping, stopped, shutting-down, terminated. */
+  state: string;
+  /** The `swarmnode:drain` tag. */
+  drainRequest: string | undefined;
+}
+
 export interface ClusterGroup {
   name: string;
   role: Role | undefined;
@@ -53,12 +60,18 @@ export interface Fleet {
   ownGroup(instanceId: string): Promise<OwnGroup | undefined>;
   /** The cluster's ASGs (by the `swarmnode:cluster` tag) and their instances with private IPs. */
   view(cluster: string): Promise<FleetView>;
-  /** EC2 state of instances that may no longer be in any ASG (batched DescribeInstances). */
-  ec2States(instanceIds: string[]): Promise<Map<string, string>>;
+  /**
+   * What EC2 says of instances that may be in no cluster ASG (batched DescribeInstances): their
+   * state, and their drain request (a warm pool instance is no group member). Missing: EC2 does not
+   * know the instance (any more).
+   */
+  ec2Facts(instanceIds: string[]): Promise<Map<string, Ec2Facts>>;
   hook(asgName: string, transition: LifecycleTransition): Promise<LifecycleHook | undefined>;
   completeLifecycleAction(hook: LifecycleHook, instanceId: string, result: LifecycleResult): Promise<void>;
   recordHeartbeat(hook: LifecycleHook, instanceId: string): Promise<void>;
   setUnhealthy(instanceId: string): Promise<void>;
   /** Tags this instance `swarmnode:drain=<reason>` (CreateTags on itself): the leader drains its node, and demotes a manager within quorum. */
   requestDrain(instanceId: string, reason: string): Promise<void>;
+  /** Removes the `swarmnode:drain` tag (DeleteTags on itself): the reason is past, the leader re-activates the node. */
+  clearDrainRequest(instanceId: string): Promise<void>;
 }

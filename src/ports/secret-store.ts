@@ -39,6 +39,8 @@ export interface SecretStore {
   markLockPublished(name: string, holder: string, swarmId: string): Promise<void>;
   readUnlockKey(): Promise<Secret | undefined>;
   writeUnlockKey(key: Secret): Promise<void>;
+  /** DeleteParameter of the unlock key (autolock turned off); no error when it is already gone. */
+  deleteUnlockKey(): Promise<void>;
   /** Encrypts a probe under each role's key, so a missing key or permission shows before `swarm init`. */
   verifyKeys(): Promise<void>;
 }

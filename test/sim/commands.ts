@@ -29,7 +29,10 @@ export type SimCommand =
   | { kind: 'detach'; pick: number }
   | { kind: 'fault'; service: Service | 'aws'; mode: FaultMode; ms: number }
   | { kind: 'delete-parameter'; name: 'manager-token' | 'worker-token' | 'cluster' }
-  | { kind: 'rotate'; role: Role };
+  | { kind: 'rotate'; role: Role }
+  | { kind: 'rebalance'; pick: number }
+  | { kind: 'event'; pick: number; code: 'system-reboot' | 'instance-reboot' | 'instance-stop' | 'instance-retirement'; inMs: number }
+  | { kind: 'autolock'; mode: 'on' | 'rotate' | 'off' };
 
 export const AZS = ['sim-1a', 'sim-1b', 'sim-1c'];
 
@@ -134,6 +137,22 @@ export function apply(world: World, command: SimCommand): number {
     case 'rotate':
       world.rotateToken(command.role);
       return 0;
+    case 'rebalance': {
+      const victim = pickFrom(running.filter((i) => i.spot), command.pick);
+      if (victim) {
+        world.note(`rebalance recommendation for ${victim.id}`);
+        world.cloud.recommendRebalance(victim.id);
+      }
+      return 0;
+    }
+    case 'event': {
+      const victim = pickFrom(running, command.pick);
+      if (victim) world.scheduleEvent(victim, command.code, command.inMs);
+      return 0;
+    }
+    case 'autolock':
+      world.autolock(command.mode);
+      return 0;
   }
 }
 
@@ -174,6 +193,14 @@ export const commandArb: fc.Arbitrary<SimCommand> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.constantFrom('manager-token', 'worker-token', 'cluster').map((name): SimCommand => ({ kind: 'delete-parameter', name: name as 'manager-token' })) },
   { weight: 1, arbitrary: role.map((r): SimCommand => ({ kind: 'rotate', role: r })) },
+  { weight: 1, arbitrary: pick.map((p): SimCommand => ({ kind: 'rebalance', pick: p })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ pick, code: fc.constantFrom('system-reboot' as const, 'instance-reboot' as const, 'instance-stop' as const, 'instance-retirement' as const), inMs: fc.integer({ min: 60_000, max: 1_200_000 }) })
+      .map((e): SimCommand => ({ kind: 'event', ...e })),
+  },
+  { weight: 1, arbitrary: fc.constantFrom('on' as const, 'rotate' as const, 'off' as const).map((mode): SimCommand => ({ kind: 'autolock', mode })) },
 );
 
 export interface Setup {
@@ -184,6 +211,7 @@ export interface Setup {
   spotWorkers: boolean;
   /** Managers on spot: swarmnode warns about it, and two interruptions at once must still not cost quorum. */
   spotManagers?: boolean;
+  warmPool?: boolean;
 }
 
 /** A cluster to start a schedule from; `managers` are the raft sizes to draw from. */
@@ -194,4 +222,5 @@ export const setupArb = (managers: readonly number[] = [3, 3, 5, 7]): fc.Arbitra
   terminatingHeartbeatMs: fc.constantFrom(60_000, 120_000, 300_000),
   spotWorkers: fc.boolean(),
   spotManagers: fc.constantFrom(false, false, false, true),
+  warmPool: fc.boolean(),
 });

@@ -124,4 +124,53 @@ export const REGRESSIONS: Regression[] = [
       advance(36_221), { kind: 'fault', service: 'autoscaling', mode: 'outage', ms: 31_006 },
     ],
   },
+  {
+    name: 'issue 9: a worker scaled in to a Running warm pool reboots before its drain ran',
+    found: 'random search (sample seed 21, #1243) while building issue 9: boot answered the launching hook of a member headed for the pool, exited 75, and watch never drained it',
+    setup: { seed: 1977165711, managers: 3, workers: 3, terminatingHeartbeatMs: 300_000, spotWorkers: false, spotManagers: false, warmPool: true },
+    commands: [
+      advance(84_658), { kind: 'scale-in', role: 'manager', pick: 9 }, { kind: 'reboot', pick: 9 }, { kind: 'autolock', mode: 'off' },
+      { kind: 'scale-in', role: 'worker', pick: 3 }, { kind: 'scale-in', role: 'worker', pick: 0 },
+    ],
+  },
+  {
+    name: 'issue 9: an autolocked manager detached from its group reboots',
+    found: 'random search (sample seed 22, #630) while building issue 9: the locked member could not resolve its role (exit 64)',
+    setup: { seed: 1773983907, managers: 5, workers: 3, terminatingHeartbeatMs: 300_000, spotWorkers: false, spotManagers: false, warmPool: false },
+    commands: [
+      advance(87_654), advance(15_202), { kind: 'autolock', mode: 'on' }, advance(60_753), { kind: 'replace', role: 'manager', pick: 0 }, { kind: 'detach', pick: 1 },
+      advance(146_760), { kind: 'autolock', mode: 'on' }, { kind: 'reboot', pick: 3 }, advance(144_262), { kind: 'launch', role: 'worker' }, { kind: 'reboot', pick: 9 },
+    ],
+  },
+  {
+    name: 'issue 9: a warm pool scale-in, then scale-out from the pool without a reboot',
+    found: 'written from the issue: scale-in under an instance-reuse policy, then the pool instance back into service',
+    setup: { ...base, workers: 3, warmPool: true },
+    commands: [advance(60_000), { kind: 'scale-in', role: 'worker', pick: 0 }, advance(120_000), { kind: 'launch', role: 'worker' }, advance(120_000)],
+  },
+  {
+    name: 'issue 9: a rebalance recommendation, then the interruption notice',
+    found: 'written from the issue: the node is drained early, the notice later costs nothing',
+    setup: { ...base, spotWorkers: true, spotManagers: true },
+    commands: [advance(60_000), { kind: 'rebalance', pick: 3 }, { kind: 'rebalance', pick: 0 }, advance(90_000), { kind: 'spot', pick: 3 }, { kind: 'spot', pick: 0 }, advance(200_000)],
+  },
+  {
+    name: 'issue 9: scheduled reboots of a manager and a worker, drained ahead and re-activated after',
+    found: 'written from the issue',
+    setup: base,
+    commands: [
+      advance(60_000), { kind: 'event', pick: 0, code: 'system-reboot', inMs: 700_000 }, { kind: 'event', pick: 3, code: 'instance-reboot', inMs: 650_000 },
+      advance(900_000),
+    ],
+  },
+  {
+    name: 'issue 9: autolock turned on and its key rotated on a live swarm, then every manager reboots',
+    found: 'written from the issue: the reconciler keeps the unlock-key parameter equal to the swarm\'s key',
+    setup: base,
+    commands: [
+      advance(60_000), { kind: 'autolock', mode: 'on' }, advance(20_000), { kind: 'autolock', mode: 'rotate' }, advance(20_000),
+      { kind: 'reboot', pick: 0 }, advance(30_000), { kind: 'reboot', pick: 1 }, advance(30_000), { kind: 'reboot', pick: 2 }, advance(120_000),
+      { kind: 'autolock', mode: 'off' }, advance(60_000),
+    ],
+  },
 ];

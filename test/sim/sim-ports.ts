@@ -4,11 +4,12 @@ import { DependencyUnavailableError } from '../../src/errors/dependency-unavaila
 import { fromAwsError } from '../../src/errors/from-aws-error.js';
 import { Secret } from '../../src/log/secret.js';
 import type { Engine, EngineInfo, SwarmNode } from '../../src/ports/engine.js';
-import type { Fleet, FleetInstance, FleetView, LifecycleHook, LifecycleResult, LifecycleTransition, OwnGroup } from '../../src/ports/fleet.js';
-import type { InstanceIdentity, InstanceMetadata, SpotInterruption } from '../../src/ports/instance-metadata.js';
+import type { Ec2Facts, Fleet, FleetInstance, FleetView, LifecycleHook, LifecycleResult, LifecycleTransition, OwnGroup } from '../../src/ports/fleet.js';
+import type { InstanceIdentity, InstanceMetadata, ScheduledEvent, SpotInterruption } from '../../src/ports/instance-metadata.js';
 import type { PortProbe } from '../../src/ports/port-probe.js';
 import type { ClusterRecord, LockRecord, SecretStore } from '../../src/ports/secret-store.js';
-import type { BootRecordStore } from '../../src/ports/boot-record.js';
+import type { BootRecord, DrainRequestRecord } from '../../src/ports/boot-record.js';
+import type { StateFile } from '../../src/ports/state-file.js';
 import { formatLockValue, parseLockValue } from '../../src/core/boot/lock-value.js';
 import type { Service } from './faults.js';
 import type { CloudModel, SimInstance } from './model/cloud.js';
@@ -36,8 +37,8 @@ export interface PortWorld {
   reportedUnhealthy(proc: Proc, instanceId: string): void;
   /** An SSM parameter was written (the world tracks which swarms were ever published). */
   parameterWritten(name: string, value: string): void;
-  /** The boot record of an instance: its state directory survives reboots, not termination. */
-  bootRecords(instanceId: string): BootRecordStore;
+  /** A record in an instance's state directory: it survives reboots, not termination. */
+  stateFile<T>(instanceId: string, name: string): StateFile<T>;
 }
 
 const ROLE_TAG = 'swarmnode:role';
@@ -63,7 +64,8 @@ export function simServices(world: PortWorld, proc: Proc): Services {
     engine: new SimEngine(world, proc),
     clock: { now: () => Date.now(), sleep: (ms, signal) => sleep(ms, signal) },
     probe: new SimProbe(world, proc),
-    bootRecords: world.bootRecords(proc.instanceId),
+    bootRecords: world.stateFile<BootRecord>(proc.instanceId, 'boot'),
+    drainRequests: world.stateFile<DrainRequestRecord>(proc.instanceId, 'drain-request'),
     cloud: () => ({ fleet, secrets }),
   };
 }
@@ -97,7 +99,15 @@ class SimMetadata implements InstanceMetadata {
 
   identity(): Promise<InstanceIdentity> {
     const i = this.instance;
-    return this.world.io(this.proc, 'imds', () => ({ instanceId: i.id, region: 'sim-1', availabilityZone: i.az, localIpv4: i.ip, instanceType: 't3.small' }));
+    return this.world.io(this.proc, 'imds', () => ({ instanceId: i.id, region: 'sim-1', availabilityZone: i.az, localIpv4: i.ip, instanceType: 't3.small', lifecycle: i.spot ? 'spot' : 'on-demand' }));
+  }
+
+  rebalanceRecommendation(): Promise<string | undefined> {
+    return this.world.io(this.proc, 'imds', () => this.instance.rebalanceNotice);
+  }
+
+  scheduledEvents(): Promise<ScheduledEvent[]> {
+    return this.world.io(this.proc, 'imds', () => this.instance.events.map(({ eventId, code, notBefore, notAfter, state }) => ({ eventId, code, notBefore, notAfter, state })));
   }
 
   targetLifecycleState(): Promise<string | undefined> {
@@ -113,6 +123,7 @@ class SimMetadata implements InstanceMetadata {
 export function targetOf(instance: SimInstance): string | undefined {
   const state = instance.lifecycleState;
   if (state === 'Detached') return 'Detached';
+  if (state.startsWith('Warmed:')) return 'Warmed:Running';
   if (state.startsWith('Terminat')) return 'Terminated';
   if (state.startsWith('Pending') || state === 'InService') return 'InService';
   return undefined;
@@ -137,7 +148,7 @@ class SimFleet implements Fleet {
 
   async view(): Promise<FleetView> {
     const members = await this.aws('autoscaling', 'autoscaling:DescribeAutoScalingGroups', () =>
-      [...this.world.cloud.instances.values()].filter((i) => i.inGroup).map((i) => ({ id: i.id, group: i.group, role: i.role, lifecycleState: i.lifecycleState, az: i.az })),
+      [...this.world.cloud.instances.values()].filter((i) => i.inGroup && !i.pooled).map((i) => ({ id: i.id, group: i.group, role: i.role, lifecycleState: i.lifecycleState, az: i.az })),
     );
     const ec2 = await this.aws('ec2', 'ec2:DescribeInstances', () => new Map(members.map((m) => [m.id, this.world.cloud.require(m.id)])));
     const groups = [...this.world.cloud.groups.values()].map((g) => ({ name: g.name, role: g.role }));
@@ -160,10 +171,10 @@ class SimFleet implements Fleet {
     return { groups, instances };
   }
 
-  ec2States(instanceIds: string[]): Promise<Map<string, string>> {
+  ec2Facts(instanceIds: string[]): Promise<Map<string, Ec2Facts>> {
     return this.aws('ec2', 'ec2:DescribeInstances', () => new Map(instanceIds.flatMap((id) => {
       const i = this.world.cloud.instances.get(id);
-      return i === undefined ? [] : [[id, i.ec2State] as [string, string]];
+      return i === undefined ? [] : [[id, { state: i.ec2State, drainRequest: i.tags['swarmnode:drain'] }] as [string, Ec2Facts]];
     })));
   }
 
@@ -185,6 +196,12 @@ class SimFleet implements Fleet {
   requestDrain(instanceId: string, reason: string): Promise<void> {
     return this.aws('ec2', 'ec2:CreateTags', () => {
       this.world.cloud.require(instanceId).tags['swarmnode:drain'] = reason;
+    });
+  }
+
+  clearDrainRequest(instanceId: string): Promise<void> {
+    return this.aws('ec2', 'ec2:DeleteTags', () => {
+      delete this.world.cloud.require(instanceId).tags['swarmnode:drain'];
     });
   }
 
@@ -300,6 +317,14 @@ class SimSecrets implements SecretStore {
     return this.writeSealed('unlock-key', this.context('manager', 'unlock-key'), key);
   }
 
+  async deleteUnlockKey(): Promise<void> {
+    try {
+      await this.aws('ssm', 'ssm:DeleteParameter', () => this.world.cloud.deleteParameter(this.path('unlock-key')));
+    } catch (error) {
+      if ((error as Error).name !== 'ParameterNotFound') throw error;
+    }
+  }
+
   async verifyKeys(): Promise<void> {
     await this.aws('kms', 'kms:Encrypt', () => seal('key', this.context('manager'), 'probe'));
     await this.aws('kms', 'kms:Encrypt', () => seal('key', this.context('worker'), 'probe'));
@@ -365,7 +390,7 @@ class SimEngine implements Engine {
   }
 
   async unlock(key: Secret): Promise<void> {
-    await this.call('POST /swarm/unlock', () => this.world.swarm.unlock(this.me, key.reveal()));
+    await this.call('POST /swarm/unlock', () => this.world.swarmAction(this.proc, 'unlock', () => undefined, () => this.world.swarm.unlock(this.me, key.reveal())));
   }
 
   joinTokens(): Promise<{ manager: Secret; worker: Secret }> {

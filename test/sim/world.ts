@@ -9,7 +9,7 @@ import { CloudModel, type CloudHost, type SimAction, type SimHook, type SimInsta
 import { SwarmModel, type Swarm } from './model/swarm.js';
 import { Rng } from './rng.js';
 import { simServices, sleep, type PortWorld, type Proc } from './sim-ports.js';
-import type { BootRecord, BootRecordStore } from '../../src/ports/boot-record.js';
+import type { StateFile } from '../../src/ports/state-file.js';
 import { parseLockValue } from '../../src/core/boot/lock-value.js';
 import { systemdPolicy, type SystemdPolicy } from './systemd-policy.js';
 
@@ -32,6 +32,8 @@ export interface WorldOptions {
   terminatingHeartbeatMs: number;
   spotWorkers: boolean;
   spotManagers?: boolean;
+  /** The worker group has a Running warm pool that reuses instances on scale-in. */
+  warmPool?: boolean;
   /** Log every agent line to stderr (replaying one failing schedule). */
   verbose?: boolean;
 }
@@ -47,8 +49,8 @@ interface Agent {
   memberAtBoot: boolean;
   /** The agent has not run without interruption (crash, stop, hung engine) since this time. */
   disturbedAt: number;
-  /** The state directory's boot record: survives reboots, not the instance. */
-  bootRecord: BootRecord | undefined;
+  /** The state directory: survives reboots, not the instance. */
+  state: Map<string, unknown>;
   /** Start watch again once the current one has exited (it was stopped, then given back). */
   restartAfterExit: boolean;
   /** Exit code of the latest boot. */
@@ -97,8 +99,8 @@ export class World implements PortWorld {
       { name: 'launching', transition: 'launching', heartbeatTimeoutMs: launchMs, defaultResult: 'ABANDON' },
       { name: 'terminating', transition: 'terminating', heartbeatTimeoutMs: options.terminatingHeartbeatMs, defaultResult: 'CONTINUE' },
     ];
-    this.cloud.addGroup({ name: `${CLUSTER}-managers`, role: 'manager', desired: options.managers, hooks: hooks(900_000), spot: options.spotManagers ?? false });
-    this.cloud.addGroup({ name: `${CLUSTER}-workers`, role: 'worker', desired: options.workers, hooks: hooks(900_000), spot: options.spotWorkers });
+    this.cloud.addGroup({ name: `${CLUSTER}-managers`, role: 'manager', desired: options.managers, hooks: hooks(900_000), spot: options.spotManagers ?? false, warmPool: false });
+    this.cloud.addGroup({ name: `${CLUSTER}-workers`, role: 'worker', desired: options.workers, hooks: hooks(900_000), spot: options.spotWorkers, warmPool: options.warmPool ?? false });
   }
 
   /** Both groups launch at once, as when the stack is created. */
@@ -158,12 +160,11 @@ export class World implements PortWorld {
     if (this.published.size > 1) this.violation(`two swarms published for one cluster: ${[...this.published].join(', ')} (${name} written)`);
   }
 
-  bootRecords(instanceId: string): BootRecordStore {
+  stateFile<T>(instanceId: string, name: string): StateFile<T> {
     return {
-      read: async () => this.agents.get(instanceId)?.bootRecord,
-      write: async (record) => {
-        const agent = this.agents.get(instanceId);
-        if (agent) agent.bootRecord = record;
+      read: async () => this.agents.get(instanceId)?.state.get(name) as T | undefined,
+      write: async (value) => {
+        this.agents.get(instanceId)?.state.set(name, value);
       },
     };
   }
@@ -201,6 +202,7 @@ export class World implements PortWorld {
       powerOn: (instance) => this.powerOn(instance),
       shutdown: (instance) => this.shutdown(instance),
       actionExpired: (instance, action, why) => this.actionExpired(instance, action, why),
+      pooled: (instance, endedBy) => this.note(`${instance.id} back in the warm pool (${endedBy})`),
       terminating: (instance, endedBy) => this.terminating(instance, endedBy),
     };
   }
@@ -209,7 +211,7 @@ export class World implements PortWorld {
     let agent = this.agents.get(instance.id);
     if (agent === undefined) {
       this.swarm.addEngine(instance.id, instance.ip);
-      agent = { instance, boot: undefined, watch: undefined, watchStopped: false, watchRestarts: 0, memberAtBoot: false, disturbedAt: Date.now(), bootRecord: undefined, restartAfterExit: false, bootCode: undefined };
+      agent = { instance, boot: undefined, watch: undefined, watchStopped: false, watchRestarts: 0, memberAtBoot: false, disturbedAt: Date.now(), state: new Map(), restartAfterExit: false, bootCode: undefined };
       this.agents.set(instance.id, agent);
     }
     this.swarm.start(instance.id);
@@ -409,6 +411,31 @@ export class World implements PortWorld {
     if (this.cloud.parameters.delete(`${this.prefix}/${name}`)) this.note(`operator deletes ${name}`);
   }
 
+  /** EC2 schedules a reboot, stop or retirement of the instance `inMs` from now. */
+  scheduleEvent(instance: SimInstance, code: string, inMs: number): void {
+    this.note(`${code} scheduled for ${instance.id} in ${Math.round(inMs / 1000)}s`);
+    this.cloud.scheduleEvent(instance.id, code, inMs, (target) => {
+      this.note(`${target.id}: EC2 carries out ${code}`);
+      if (code.endsWith('reboot')) this.reboot(target);
+      else this.cloud.terminate(target.id, false);
+    });
+  }
+
+  /** `docker swarm update --autolock=true|false` or `docker swarm unlock-key --rotate` on a manager with quorum. */
+  autolock(mode: 'on' | 'rotate' | 'off'): void {
+    for (const swarm of this.swarm.swarms.values()) {
+      if (!this.swarm.hasQuorum(swarm)) continue;
+      if (mode === 'off') {
+        swarm.autolock = false;
+        swarm.unlockKey = undefined;
+      } else if (mode === 'on' || swarm.autolock) {
+        swarm.autolock = true;
+        swarm.unlockKey = `SWMKEY-1-${this.rng.hex(12)}`;
+      }
+      this.note(`operator: autolock ${mode} on ${swarm.id}`);
+    }
+  }
+
   /** `docker swarm join-token --rotate` on a manager with quorum. */
   rotateToken(role: 'manager' | 'worker'): void {
     for (const swarm of this.swarm.swarms.values()) {
@@ -458,6 +485,21 @@ export class World implements PortWorld {
         const since = Math.max(instance.terminatedAt, healedAt);
         if (now - since > reapBound + managersDown * 2 * this.config.pollIntervalMs) {
           this.violation(`stale node ${node.id} of terminated ${instance.id} still in swarm ${swarm.id} ${Math.round((now - since) / 1000)}s after REAP_AFTER could start`);
+        }
+      }
+    }
+    for (const agent of this.agents.values()) {
+      const engine = this.swarm.engines.get(agent.instance.id);
+      const member = this.swarm.membership(agent.instance.id);
+      if (engine?.running && engine.state === 'locked' && member !== undefined && this.swarm.hasQuorum(member.swarm) && now - healedAt > 5 * 60_000) {
+        this.violation(`${agent.instance.id}: its engine is still locked ${Math.round((now - healedAt) / 1000)}s after heal, though its swarm has quorum (the unlock key in SSM must match)`);
+      }
+      if (member !== undefined && this.swarm.hasQuorum(member.swarm) && member.node.labels['swarmnode.drained-for'] !== undefined) {
+        const asked = agent.instance.tags['swarmnode:drain'];
+        // An event still active, or completed moments ago, may rightly keep it drained a little longer.
+        const lastEvent = Math.max(0, ...agent.instance.events.map((e) => (e.state === 'active' ? now : (e.completedAt ?? 0))));
+        if (asked === undefined && now - lastEvent > 60_000 && agent.instance.lifecycleState === 'InService' && member.node.availability === 'drain') {
+          this.violation(`${agent.instance.id}: drained for ${member.node.labels['swarmnode.drained-for']} and never re-activated, though nothing asks for the drain any more`);
         }
       }
     }

@@ -1,7 +1,6 @@
 import type { Config, Role } from '../../config/config.js';
 import { formatDuration } from '../../config/duration.js';
-import { noJoinReason } from '../../core/boot/plan.js';
-import { holdsSwarmState, startingPoint } from '../../core/boot/reboot.js';
+import { holdsSwarmState, readsEngineFirst, startingPoint } from '../../core/boot/reboot.js';
 import { DependencyUnavailableError } from '../../errors/dependency-unavailable-error.js';
 import { ExitCode } from '../../errors/exit-codes.js';
 import { GaveUpError } from '../../errors/gave-up-error.js';
@@ -62,12 +61,22 @@ async function bootAt(context: BootContext, where: Whereabouts, started: number)
   const { config, services, log } = context;
   const { identity, target } = where;
   const deadline = started + config.joinTimeoutMs;
-  const noJoin = noJoinReason(target);
-  const info = noJoin === undefined ? await engineInfo(context, Math.min(started + ENGINE_WAIT_MS, deadline)) : undefined;
+  const info = readsEngineFirst(target) ? await engineInfo(context, Math.min(started + ENGINE_WAIT_MS, deadline)) : undefined;
   const previous = info === undefined ? undefined : await services.bootRecords.read();
-  const start = startingPoint(noJoin, previous, identity.instanceId, info ?? { localNodeState: '', nodeId: '' });
+  const start = startingPoint(target, previous, identity.instanceId, info ?? { localNodeState: '', nodeId: '' });
   if (start.kind === 'no-join') {
     log.info({ identity, targetLifecycleState: target, decision: 'exit-no-join' }, start.reason);
+    return { exitCode: 0, outcome: 'no-join', launchCompleted: true, role: config.role };
+  }
+  if (start.kind === 'warm-pool') {
+    log.info({ identity, targetLifecycleState: target, decision: 'warm-pool' }, start.reason);
+    const answered = await answerLaunch(services.cloud(identity).fleet, services.clock, identity.instanceId, 'CONTINUE', log, Math.max(deadline - services.clock.now(), 0));
+    if (!answered) {
+      throw new GaveUpError(
+        `gave up after ${formatDuration(config.joinTimeoutMs)}: could not answer the warm pool launching action`,
+        'check that the instance reaches the Auto Scaling API; the hook\'s timeout replaces this pool instance meanwhile',
+      );
+    }
     return { exitCode: 0, outcome: 'no-join', launchCompleted: true, role: config.role };
   }
   if (start.kind === 'member-reboot') {
@@ -75,17 +84,19 @@ async function bootAt(context: BootContext, where: Whereabouts, started: number)
     const health = await checkHealth(services.engine).catch((error: unknown) => ({ healthy: false, reason: `health check failed: ${(error as Error).message}` }));
     const facts = { identity, engine: { state: info?.localNodeState, nodeId: info?.nodeId }, previousBoot: previous, health };
     log[health.healthy ? 'info' : 'warn']({ facts, decision: 'member-reboot' }, `${start.reason} (${health.reason})`);
+    warnSpotManager(log, identity, previous?.role);
     const launchCompleted = !start.launchPending || (await answerLaunch(services.cloud(identity).fleet, services.clock, identity.instanceId, 'CONTINUE', log));
     return { exitCode: 0, outcome: 'healthy', launchCompleted, role: previous?.role };
   }
   let found: Discovery;
   try {
-    found = await retryStart(context, () => discover(config, services, where), deadline, 'could not learn this instance\'s Auto Scaling group');
+    found = await retryStart(context, () => discover(config, services, where, previous?.instanceId === identity.instanceId ? previous.role : undefined), deadline, 'could not learn this instance\'s Auto Scaling group');
   } catch (error) {
     if (context.signal.aborted) throw error;
     return giveUp(context, identity, undefined, error);
   }
   log.info({ identity, ownGroup: found.own, role: found.role, targetLifecycleState: target, engine: info?.localNodeState, joinTimeout: formatDuration(config.joinTimeoutMs) }, 'boot starting');
+  warnSpotManager(log, identity, found.role);
   let nodeId: string;
   const acting: Acting = { current: undefined };
   try {
@@ -231,6 +242,13 @@ async function giveUp(context: BootContext, identity: InstanceIdentity, found: D
     await answerLaunch(found.fleet, services.clock, identity.instanceId, 'ABANDON', log);
   }
   throw gaveUp;
+}
+
+/** Two spot managers interrupted together would cost quorum: never run managers on spot silently. */
+function warnSpotManager(log: Logger, identity: InstanceIdentity, role: Role | undefined): void {
+  if (role === 'manager' && identity.lifecycle === 'spot') {
+    log.warn({ instanceId: identity.instanceId, lifecycle: 'spot' }, 'this manager runs on a spot instance: two interruptions at once would cost quorum; run managers on demand');
+  }
 }
 
 /** Kept for the next boot and for watch; a record that cannot be written is logged, never fatal. */

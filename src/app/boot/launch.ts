@@ -18,7 +18,8 @@ export async function answerLaunch(fleet: Fleet, clock: Clock, instanceId: strin
     await retryUntil(
       async () => {
         const own = await fleet.ownGroup(instanceId);
-        if (!own?.lifecycleState.startsWith('Pending')) {
+        // Pending:Wait, or Warmed:Pending:Wait for an instance entering a warm pool.
+        if (own === undefined || !/^(Warmed:)?Pending/.test(own.lifecycleState)) {
           log.info({ lifecycleState: own?.lifecycleState, result }, 'no launching lifecycle action to answer');
           return;
         }

@@ -161,7 +161,7 @@ export class BootObserver {
   private async isGone(lock: LockRecord): Promise<boolean> {
     const listed = this.#view?.instances.find((i) => i.instanceId === lock.holder);
     if (listed?.ec2State !== undefined) return isGoneForGood(listed.ec2State);
-    const state = (await this.deps.fleet.ec2States([lock.holder])).get(lock.holder);
+    const state = (await this.deps.fleet.ec2Facts([lock.holder])).get(lock.holder)?.state;
     if (state !== undefined) return isGoneForGood(state);
     return this.deps.clock.now() - lock.writtenAt > UNKNOWN_HOLDER_GRACE_MS;
   }

@@ -1,6 +1,5 @@
 import type { CommandContext } from '../../cli/command.js';
-import { noJoinReason } from '../../core/boot/plan.js';
-import { startingPoint } from '../../core/boot/reboot.js';
+import { readsEngineFirst, startingPoint } from '../../core/boot/reboot.js';
 import { compose } from '../shared/compose.js';
 import { discover, whereabouts } from './start.js';
 
@@ -11,16 +10,15 @@ import { discover, whereabouts } from './start.js';
 export async function run({ config, options, log, out }: CommandContext): Promise<number> {
   const services = compose(config);
   const where = await whereabouts(services);
-  const noJoin = noJoinReason(where.target);
-  const info = noJoin === undefined ? await services.engine.info() : undefined;
+  const info = readsEngineFirst(where.target) ? await services.engine.info() : undefined;
   const previous = info === undefined ? undefined : await services.bootRecords.read();
-  const start = startingPoint(noJoin, previous, where.identity.instanceId, info ?? { localNodeState: '', nodeId: '' });
+  const start = startingPoint(where.target, previous, where.identity.instanceId, info ?? { localNodeState: '', nodeId: '' });
   let report: Record<string, unknown>;
   if (start.kind !== 'observe') {
     const local = { identity: where.identity, targetLifecycleState: where.target, engine: info && { state: info.localNodeState, nodeId: info.nodeId }, previousBoot: previous };
     report = { facts: local, decision: { kind: start.kind === 'no-join' ? 'exit-no-join' : start.kind, reason: start.reason } };
   } else {
-    const found = await discover(config, services, where);
+    const found = await discover(config, services, where, previous?.instanceId === where.identity.instanceId ? previous.role : undefined);
     const { facts, step } = await found.observer.observe();
     report = { facts: { ...facts, ownGroup: found.own }, decision: step };
   }

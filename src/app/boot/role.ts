@@ -2,9 +2,13 @@ import type { Config, Role } from '../../config/config.js';
 import { ConfigError } from '../../errors/config-error.js';
 import type { OwnGroup } from '../../ports/fleet.js';
 
-/** SWARMNODE_ROLE wins; else the `swarmnode:role` tag of the instance's ASG; else nothing can be decided. */
-export function resolveRole(config: Pick<Config, 'role'>, own: OwnGroup | undefined): Role {
-  const role = config.role ?? own?.role;
+/**
+ * SWARMNODE_ROLE wins; else the `swarmnode:role` tag of the instance's ASG; else the role the last
+ * boot of this instance had (an instance detached from its group keeps its role); else nothing can
+ * be decided.
+ */
+export function resolveRole(config: Pick<Config, 'role'>, own: OwnGroup | undefined, previousRole: Role | undefined = undefined): Role {
+  const role = config.role ?? own?.role ?? previousRole;
   if (role) return role;
   throw new ConfigError([
     {

@@ -27,10 +27,10 @@ export interface Discovery {
   observer: BootObserver;
 }
 
-export async function discover(config: Config, services: Services, where: Whereabouts): Promise<Discovery> {
+export async function discover(config: Config, services: Services, where: Whereabouts, previousRole: Role | undefined): Promise<Discovery> {
   const { fleet, secrets } = services.cloud(where.identity);
   const own = await fleet.ownGroup(where.identity.instanceId);
-  const role = resolveRole(config, own);
+  const role = resolveRole(config, own, previousRole);
   const observer = new BootObserver({ ...services, fleet, secrets }, where.identity, role, config.cluster, where.target);
   return { own, role, fleet, secrets, observer };
 }

@@ -1,5 +1,5 @@
 import { drainDeadlines, STOP_GRACE_MS, type DrainDeadlines } from '../../core/drain/deadline.js';
-import { nextDrainStep, type DrainFacts, type DrainStep, type DrainTrigger } from '../../core/drain/step.js';
+import { drainRequestReason, nextDrainStep, type DrainFacts, type DrainStep, type DrainTrigger } from '../../core/drain/step.js';
 import { SwarmnodeError } from '../../errors/swarmnode-error.js';
 import type { Logger } from '../../log/logger.js';
 import type { Clock } from '../../ports/clock.js';
@@ -28,23 +28,28 @@ export interface DrainDeps {
   pollIntervalMs: number;
 }
 
-/** The terminating action, once the lookup (which runs beside the drain) settled. */
+/** The terminating action, once the lookup (which runs beside the drain, once a hook asks for it) settled. */
 interface Found {
   action: LifecycleAction | undefined;
+  started?: boolean;
   done: boolean;
+  lookup: Promise<LifecycleAction | undefined>;
 }
 
 interface Progress {
-  drainRequested: boolean;
+  /** The reason this drain last tagged the instance with. */
+  drainRequested: string | false;
   stopAt: number | undefined;
 }
 
 /**
  * Drains this node for termination. Every step is chosen from what is observed now (nextDrainStep),
- * so running it again after a restart resumes the procedure. The lifecycle action (hook drains) is
- * kept alive by heartbeats and answered CONTINUE at the end, on a fresh budget, even after a
- * failure; except when a manager is still a raft member, whose action is held, never answered
- * un-demoted before its hard limit (not even on SIGTERM: the next watch resumes it).
+ * so running it again after a restart resumes the procedure. `trigger` may grow while the drain
+ * runs (a spot notice during a hook drain, a hook during a spot drain): it is read at every step.
+ * The lifecycle action (hook drains) is kept alive by heartbeats and answered CONTINUE at the end,
+ * on a fresh budget, even after a failure; except when a manager is still a raft member, whose
+ * action is held, never answered un-demoted before its hard limit (not even on SIGTERM: the next
+ * watch resumes it).
  */
 export async function runDrain(deps: DrainDeps, trigger: DrainTrigger, stop: AbortSignal): Promise<void> {
   const { clock, log } = deps;
@@ -61,25 +66,32 @@ export async function runDrain(deps: DrainDeps, trigger: DrainTrigger, stop: Abo
   else stop.addEventListener('abort', onStop, { once: true });
   // The drain does not wait for the action: an Auto Scaling outage must not hold the node's tasks;
   // heartbeats start as soon as the lookup gets through.
-  const found: Found = { action: undefined, done: trigger.kind !== 'hook' };
+  const found: Found = { action: undefined, done: true, lookup: Promise.resolve(undefined) };
   const beats = new AbortController();
-  const lookup = trigger.kind === 'hook' ? findAction(deps, lookupEnd.signal) : Promise.resolve(undefined);
-  const heartbeats = lookup.then((action) => {
-    found.action = action;
-    found.done = true;
-    return action?.heartbeatUntil(beats.signal);
-  });
+  let heartbeats: Promise<void> = Promise.resolve();
+  const lookUpOnce = (): void => {
+    if (!trigger.hook || found.started) return;
+    found.started = true;
+    found.done = false;
+    found.lookup = findAction(deps, lookupEnd.signal);
+    heartbeats = found.lookup.then((action) => {
+      found.action = action;
+      found.done = true;
+      return action?.heartbeatUntil(beats.signal);
+    });
+  };
   const deadlines = (): DrainDeadlines => {
+    lookUpOnce();
     const computed = drainDeadlines(trigger, started, deps.drainTimeoutMs, found.action?.hook.heartbeatTimeoutMs);
     // No action to hold (no hook, or it could not be found): a manager waits for its demotion only as long as for tasks.
-    return trigger.kind === 'hook' && found.done && found.action === undefined ? { ...computed, holdUntil: computed.tasksBy } : computed;
+    return trigger.hook && found.done && found.action === undefined ? { ...computed, holdUntil: computed.tasksBy } : computed;
   };
   log.info({ trigger, drainTimeoutMs: deps.drainTimeoutMs }, 'drain started');
   let complete = true;
   try {
     complete = await drainSteps(deps, trigger, deadlines, progress, found);
   } finally {
-    const action = complete ? await lookup : found.action;
+    const action = complete ? await found.lookup : found.action;
     lookupEnd.abort(new Error('drain over'));
     beats.abort();
     await heartbeats;
@@ -130,6 +142,7 @@ async function drainSteps(deps: DrainDeps, trigger: DrainTrigger, deadlines: () 
 }
 
 async function observe(deps: DrainDeps, trigger: DrainTrigger, deadlines: DrainDeadlines, progress: Progress, action: LifecycleAction | undefined): Promise<DrainFacts> {
+  const requestReason = drainRequestReason(trigger);
   const now = deps.clock.now();
   const info = await deps.engine.info();
   const isManager = info.controlAvailable;
@@ -139,12 +152,14 @@ async function observe(deps: DrainDeps, trigger: DrainTrigger, deadlines: DrainD
   // CONTINUE is ours; a manager's action is held, whatever the heartbeats.
   const expiring = action !== undefined && now >= action.expiresAt - action.heartbeatIntervalMs;
   return {
-    trigger: trigger.kind,
+    spot: trigger.spotTime !== undefined,
+    requestReason,
     localNodeState: info.localNodeState,
     isManager,
     selfAvailability: self?.availability,
     localTasks,
-    drainRequested: progress.drainRequested,
+    // A reason that changed (scale-in, then a spot notice) is asked again.
+    drainRequested: progress.drainRequested === requestReason,
     tasksDeadlinePassed: now >= deadlines.tasksBy || (progress.stopAt !== undefined && now >= progress.stopAt) || (!isManager && expiring),
     hardLimitPassed: deadlines.holdUntil !== undefined && now >= deadlines.holdUntil,
     stopping: progress.stopAt !== undefined,
@@ -155,9 +170,9 @@ async function act(deps: DrainDeps, step: Exclude<DrainStep, { kind: 'finish' }>
   const { engine } = deps;
   switch (step.kind) {
     case 'request-drain':
-      await deps.fleet.requestDrain(deps.instanceId, 'spot');
-      progress.drainRequested = true;
-      deps.log.info({ tag: 'swarmnode:drain=spot' }, 'asked the leader to drain this node');
+      await deps.fleet.requestDrain(deps.instanceId, step.tag);
+      progress.drainRequested = step.tag;
+      deps.log.info({ tag: `swarmnode:drain=${step.tag}` }, 'asked the leader to drain this node');
       return;
     case 'drain-self': {
       const info = await engine.info();

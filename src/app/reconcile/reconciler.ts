@@ -1,17 +1,17 @@
-import type { Role } from '../../config/config.js';
-import { planReconcile, type ReconcileAction, type ReconcilePlan, type Refusal } from '../../core/reconcile/plan.js';
+import type { SwarmSecret } from '../../core/reconcile/secret.js';
+import { DRAINED_FOR_LABEL, planReconcile, type ReconcileAction, type ReconcilePlan, type Refusal } from '../../core/reconcile/plan.js';
 import { INSTANCE_ID_LABEL, matchNodesToInstances } from '../../core/reconcile/match.js';
 import { trackDownSince } from '../../core/reconcile/reap.js';
 import type { Logger } from '../../log/logger.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Engine, SwarmNode } from '../../ports/engine.js';
-import type { Fleet, FleetView } from '../../ports/fleet.js';
-import type { TokenSync } from './tokens.js';
+import type { Ec2Facts, Fleet, FleetView } from '../../ports/fleet.js';
+import type { SecretSync } from './secret-sync.js';
 
 export interface ReconcilerDeps {
   engine: Engine;
   fleet: Fleet;
-  tokens: TokenSync;
+  secrets: SecretSync;
   clock: Clock;
   log: Logger;
   cluster: string;
@@ -51,11 +51,11 @@ export class Reconciler {
     const fleet = await this.deps.fleet.view(this.deps.cluster);
     // Each fact is gathered on its own: a KMS denial while checking the tokens must not stop this
     // round's drains, reaps and labels.
-    const [ec2States, tokenDrift] = await Promise.all([
-      this.fact('EC2 states of orphan nodes', () => this.orphanStates(nodes, fleet), new Map<string, string>()),
-      this.fact('token drift', () => this.deps.tokens.drift(), [] as Role[]),
+    const [orphans, secretDrift] = await Promise.all([
+      this.fact('EC2 facts of nodes whose instance is in no cluster group', () => this.orphans(nodes, fleet), new Map<string, Ec2Facts>()),
+      this.fact('secret drift', () => this.deps.secrets.drift(), [] as SwarmSecret[]),
     ]);
-    const plan = planReconcile({ now: clock.now(), nodes, fleet, ec2States, downSince: this.#downSince, reapAfterMs: this.deps.reapAfterMs, tokenDrift, refused: this.#refused });
+    const plan = planReconcile({ now: clock.now(), nodes, fleet, orphans, downSince: this.#downSince, reapAfterMs: this.deps.reapAfterMs, secretDrift, refused: this.#refused });
     this.logHeld(plan);
     for (const action of plan.actions) await this.execute(action, plan);
     return 'acted';
@@ -76,12 +76,16 @@ export class Reconciler {
     return outcome;
   }
 
-  /** EC2's word on Down nodes whose labelled instance is in no cluster ASG: a running one is never reaped. */
-  private async orphanStates(nodes: readonly SwarmNode[], fleet: FleetView): Promise<Map<string, string>> {
+  /**
+   * EC2's word on nodes whose labelled instance is in no cluster ASG: a running one is never reaped,
+   * and a warm pool instance (no group member) says through its tag that it is being scaled in.
+   * Costs a call only while such nodes exist.
+   */
+  private async orphans(nodes: readonly SwarmNode[], fleet: FleetView): Promise<Map<string, Ec2Facts>> {
     const ids = matchNodesToInstances(nodes, fleet.instances)
-      .filter((m) => m.node.state === 'down' && m.instance === undefined && m.node.labels[INSTANCE_ID_LABEL] !== undefined)
+      .filter((m) => m.instance === undefined && m.node.labels[INSTANCE_ID_LABEL] !== undefined)
       .map((m) => m.node.labels[INSTANCE_ID_LABEL] as string);
-    return ids.length === 0 ? new Map() : this.deps.fleet.ec2States(ids);
+    return ids.length === 0 ? new Map() : this.deps.fleet.ec2Facts(ids);
   }
 
   private logHeld(plan: ReconcilePlan): void {
@@ -110,31 +114,40 @@ export class Reconciler {
   private async apply(action: ReconcileAction): Promise<void> {
     const { engine } = this.deps;
     switch (action.kind) {
-      case 'publish-token':
-        return this.deps.tokens.publish(action.role);
+      case 'publish-secret':
+        return this.deps.secrets.publish(action.secret);
       case 'remove':
         return engine.removeNode(action.nodeId, false);
       case 'drain':
-        return this.updateNode(action.nodeId, { availability: 'drain' });
+        return this.updateNode(action.nodeId, (node) => ({
+          availability: 'drain',
+          ...(action.drainedFor === undefined ? {} : { labels: { ...node.labels, [DRAINED_FOR_LABEL]: action.drainedFor } }),
+        }));
+      case 'activate':
+        return this.updateNode(action.nodeId, (node) => ({ availability: 'active', labels: withoutKey(node.labels, DRAINED_FOR_LABEL) }));
       case 'demote':
-        return this.updateNode(action.nodeId, { role: 'worker' });
+        return this.updateNode(action.nodeId, () => ({ role: 'worker' }));
       case 'label':
-        return this.updateNode(action.nodeId, { labels: action.labels });
+        return this.updateNode(action.nodeId, () => ({ labels: action.labels }));
       default:
         return assertNever(action);
     }
   }
 
   /** Re-read right before the update: an earlier action this round may have bumped the version. */
-  private async updateNode(nodeId: string, change: Parameters<Engine['updateNode']>[1]): Promise<void> {
+  private async updateNode(nodeId: string, change: (node: SwarmNode) => Parameters<Engine['updateNode']>[1]): Promise<void> {
     const node = (await this.deps.engine.nodes()).find((n) => n.id === nodeId);
-    if (node !== undefined) await this.deps.engine.updateNode(node, change);
+    if (node !== undefined) await this.deps.engine.updateNode(node, change(node));
   }
 
   private refuse(nodeId: string, error: unknown): void {
     const backoffMs = Math.min(REFUSAL_BACKOFF_CAP_MS, (this.#refused.get(nodeId)?.backoffMs ?? REFUSAL_BACKOFF_MS / 2) * 2);
     this.#refused.set(nodeId, { until: this.deps.clock.now() + backoffMs, backoffMs, reason: error instanceof Error ? error.message : String(error) });
   }
+}
+
+function withoutKey(labels: Readonly<Record<string, string>>, key: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).filter(([k]) => k !== key));
 }
 
 function assertNever(value: never): never {

@@ -4,13 +4,14 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { AwsFleet } from '../../adapters/aws-fleet.js';
 import { DockerEngine } from '../../adapters/docker-engine.js';
-import { FileBootRecords } from '../../adapters/file-boot-records.js';
+import { FileState } from '../../adapters/file-state.js';
 import { ImdsMetadata } from '../../adapters/imds-metadata.js';
 import { SsmKmsSecretStore } from '../../adapters/ssm-kms-secret-store.js';
 import { systemClock } from '../../adapters/system-clock.js';
 import { tcpPortProbe } from '../../adapters/tcp-port-probe.js';
 import type { Config } from '../../config/config.js';
-import type { BootRecordStore } from '../../ports/boot-record.js';
+import type { BootRecord, BootRecordStore, DrainRequestRecord } from '../../ports/boot-record.js';
+import type { StateFile } from '../../ports/state-file.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Engine } from '../../ports/engine.js';
 import type { Fleet } from '../../ports/fleet.js';
@@ -42,6 +43,7 @@ export interface Services {
   clock: Clock;
   probe: PortProbe;
   bootRecords: BootRecordStore;
+  drainRequests: StateFile<DrainRequestRecord>;
   /** AWS_REGION when set, else the region IMDS reported for this instance. */
   cloud(identity: InstanceIdentity): CloudServices;
 }
@@ -57,7 +59,8 @@ export function compose(config: Config): Services {
     engine: new DockerEngine(),
     clock: systemClock,
     probe: tcpPortProbe,
-    bootRecords: new FileBootRecords(config.stateDir),
+    bootRecords: new FileState<BootRecord>(config.stateDir, 'boot.json'),
+    drainRequests: new FileState<DrainRequestRecord>(config.stateDir, 'drain-request.json'),
     cloud(identity) {
       const client = { region: process.env.AWS_REGION || identity.region, requestHandler: AWS_HTTP, ...AWS_RETRY };
       return {

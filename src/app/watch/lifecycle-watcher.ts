@@ -1,44 +1,83 @@
-import { detectLifecycleEvents, type LifecycleObservation } from '../../core/watch/lifecycle-events.js';
+import { detectLifecycleEvents, standingDrainRequest, type LifecycleEvent, type LifecycleObservation } from '../../core/watch/lifecycle-events.js';
 import type { Logger } from '../../log/logger.js';
 import type { Clock } from '../../ports/clock.js';
 import type { InstanceMetadata } from '../../ports/instance-metadata.js';
-import type { DrainTrigger } from '../../core/drain/step.js';
+import type { Drainer } from '../drain/drainer.js';
 import { pause } from '../shared/pause.js';
+import type { DrainRequestKeeper } from './drain-request.js';
 
 export interface LifecycleWatcherDeps {
   metadata: InstanceMetadata;
   clock: Clock;
   log: Logger;
   pollIntervalMs: number;
-  /** Runs the drain to its end (hook completed); it handles `stop` itself, bounded. */
-  drain(trigger: DrainTrigger, stop: AbortSignal): Promise<void>;
+  /** How long before a scheduled event the node is drained (SWARMNODE_EVENT_LEAD). */
+  eventLeadMs: number;
+  drainer: Drainer;
+  drainRequests: DrainRequestKeeper;
+  /** Boot's procedure, run in place when a warm pool instance goes into service without a reboot. */
+  boot(): Promise<void>;
+  /** Whether the last boot left this node a member (a fresh warm pool instance never was). */
+  wasMember(): Promise<boolean>;
 }
 
-async function observe(metadata: InstanceMetadata): Promise<LifecycleObservation> {
-  const [target, spot] = await Promise.all([metadata.targetLifecycleState(), metadata.spotInterruption()]);
-  return { target, spot };
+async function observe(metadata: InstanceMetadata, at: number): Promise<LifecycleObservation> {
+  const [target, spot, rebalance, events] = await Promise.all([
+    metadata.targetLifecycleState(),
+    metadata.spotInterruption(),
+    metadata.rebalanceRecommendation(),
+    metadata.scheduledEvents(),
+  ]);
+  return { at, target, spot, rebalance, events };
 }
 
 /**
- * Polls IMDS until `stop`, turning observations into one event per transition. A terminating
- * target or a spot notice runs the drain; a stop during a drain lets the drain finish (bounded).
+ * Polls IMDS until `stop` (free calls, no AWS), turning observations into one event per transition
+ * and feeding one drain path: a terminating target, a scale-in into a warm pool or a spot notice
+ * starts (or joins) the drain; a pool instance going into service runs boot's procedure; a
+ * rebalance recommendation or a scheduled event ahead keeps the drain request tag. A stop lets a
+ * running drain finish within its grace.
  */
 export async function watchLifecycle(deps: LifecycleWatcherDeps, stop: AbortSignal): Promise<void> {
   const { clock, log } = deps;
   let previous: LifecycleObservation | undefined;
+  let booting: Promise<void> | undefined;
   while (!stop.aborted) {
     try {
-      const current = await observe(deps.metadata);
+      const current = await observe(deps.metadata, clock.now());
       const events = detectLifecycleEvents(previous, current);
       previous = current;
       for (const event of events) {
         log.info({ event }, `lifecycle event: ${event.kind}`);
-        if (event.kind === 'terminating') await deps.drain({ kind: 'hook' }, stop);
-        if (event.kind === 'spot-interruption') await deps.drain({ kind: 'spot', time: event.time }, stop);
+        if (event.kind === 'from-warm-pool' && booting === undefined) {
+          booting = deps.boot().finally(() => {
+            booting = undefined;
+          });
+        } else if (event.kind === 'to-warm-pool' && event.resumed && !(await deps.wasMember())) {
+          log.info({ event }, 'a fresh warm pool instance: nothing to drain');
+        } else {
+          const part = drainPart(event);
+          if (part !== undefined) deps.drainer.take(part);
+        }
       }
+      if (!deps.drainer.busy) await deps.drainRequests.keep(standingDrainRequest(current, deps.eventLeadMs));
     } catch (error) {
-      log.warn({ err: error }, 'reading the lifecycle state from IMDS failed');
+      log.warn({ err: error }, 'lifecycle watch round failed; next poll retries');
     }
     await pause(clock, deps.pollIntervalMs, stop);
+  }
+  await Promise.all([deps.drainer.settled(), booting]);
+}
+
+function drainPart(event: LifecycleEvent): Parameters<Drainer['take']>[0] | undefined {
+  switch (event.kind) {
+    case 'terminating':
+      return { hook: true };
+    case 'to-warm-pool':
+      return { hook: true, toWarmPool: true };
+    case 'spot-interruption':
+      return { spotTime: event.time };
+    default:
+      return undefined;
   }
 }

@@ -1,10 +1,13 @@
 import type { Config } from '../../config/config.js';
 import type { Logger } from '../../log/logger.js';
+import { boot } from '../boot/boot.js';
 import { runDrain } from '../drain/drain.js';
+import { Drainer } from '../drain/drainer.js';
 import { reconcileUntil } from '../reconcile/loop.js';
 import { Reconciler } from '../reconcile/reconciler.js';
-import { TokenSync } from '../reconcile/tokens.js';
+import { SecretSync } from '../reconcile/secret-sync.js';
 import type { Services } from '../shared/compose.js';
+import { DrainRequestKeeper } from './drain-request.js';
 import { finishLaunch } from './finish-launch.js';
 import { watchLifecycle } from './lifecycle-watcher.js';
 
@@ -20,17 +23,41 @@ export interface WatchContext {
  * until `signal`. Both stop at once on the signal, except a drain in progress, which finishes or
  * completes its hook within its stop grace.
  */
-export async function watch({ config, services, log, signal }: WatchContext): Promise<number> {
+export async function watch(context: WatchContext): Promise<number> {
+  const { config, services, log, signal } = context;
   const identity = await services.metadata.identity();
   const { fleet, secrets } = services.cloud(identity);
   const { engine, clock } = services;
   log.info({ instanceId: identity.instanceId, pollIntervalMs: config.pollIntervalMs, drainTimeoutMs: config.drainTimeoutMs, reapAfterMs: config.reapAfterMs }, 'watch started');
 
   const drainDeps = { engine, fleet, clock, log, instanceId: identity.instanceId, drainTimeoutMs: config.drainTimeoutMs, pollIntervalMs: config.pollIntervalMs };
-  const reconciler = new Reconciler({ engine, fleet, tokens: new TokenSync(engine, secrets, clock, log), clock, log, cluster: config.cluster, reapAfterMs: config.reapAfterMs });
+  const drainer = new Drainer((trigger, stop) => runDrain(drainDeps, trigger, stop), signal, log);
+  const drainRequests = new DrainRequestKeeper(fleet, services.drainRequests, identity.instanceId, clock, log);
+  const bootLog = log.child({ cmd: 'boot' });
+  const reconciler = new Reconciler({ engine, fleet, secrets: new SecretSync(engine, secrets, clock, log), clock, log, cluster: config.cluster, reapAfterMs: config.reapAfterMs });
   await Promise.all([
     finishLaunch({ services, fleet, log, instanceId: identity.instanceId, pollIntervalMs: config.pollIntervalMs }, signal),
-    watchLifecycle({ metadata: services.metadata, clock, log, pollIntervalMs: config.pollIntervalMs, drain: (trigger, stop) => runDrain(drainDeps, trigger, stop) }, signal),
+    watchLifecycle(
+      {
+        metadata: services.metadata,
+        clock,
+        log,
+        pollIntervalMs: config.pollIntervalMs,
+        eventLeadMs: config.eventLeadMs,
+        drainer,
+        drainRequests,
+        wasMember: async () => (await services.bootRecords.read())?.member ?? false,
+        // Same procedure and exit semantics as `swarmnode boot`: a pool instance joins, then answers its launching action.
+        boot: async () => {
+          const code = await boot({ ...context, log: bootLog }).catch((error: unknown) => {
+            bootLog.error({ err: error }, 'boot procedure in watch failed');
+            return 1;
+          });
+          bootLog.info({ exitCode: code }, 'boot procedure in watch ended');
+        },
+      },
+      signal,
+    ),
     reconcileUntil(reconciler, clock, log, config.pollIntervalMs, signal),
   ]);
   log.info({}, 'watch stopped');

@@ -145,14 +145,24 @@ function active(facts: BootFacts): BootStep {
 }
 
 /**
- * Targets where joining is wrong: a warm-pool instance (`Warmed:*`) is stopped or hibernated after
- * boot, and an instance already on its way out (`Terminated`: boot re-run by a restart during a
- * scale-in) would rejoin the swarm it is leaving; `watch` completes its terminating hook instead.
+ * Targets where joining is wrong: an instance already on its way out (`Terminated`, or a warm pool
+ * instance being terminated: boot re-run by a restart during a scale-in) would rejoin the swarm it is
+ * leaving; `watch` completes its terminating hook instead.
  */
 export function noJoinReason(targetLifecycleState: string | undefined): string | undefined {
-  if (targetLifecycleState?.startsWith('Warmed:')) return `target lifecycle state ${targetLifecycleState}: a warm pool instance does not join`;
-  if (targetLifecycleState === 'Terminated') return 'target lifecycle state Terminated: the instance is being scaled in, so it does not join; watch completes the terminating hook';
+  if (targetLifecycleState === 'Terminated' || targetLifecycleState === 'Warmed:Terminated') {
+    return `target lifecycle state ${targetLifecycleState}: the instance is being terminated, so it does not join; watch completes the terminating hook`;
+  }
   return undefined;
+}
+
+/**
+ * A warm pool target (`Warmed:Stopped`, `Warmed:Running`, `Warmed:Hibernated`): the instance is being
+ * prepared for the pool. It does not join (it would be stopped or frozen as a member), but its
+ * launching action (Warmed:Pending:Wait) is answered, or the pool would abandon and replace it for ever.
+ */
+export function warmPoolTarget(targetLifecycleState: string | undefined): boolean {
+  return targetLifecycleState !== undefined && targetLifecycleState.startsWith('Warmed:') && noJoinReason(targetLifecycleState) === undefined;
 }
 
 /**

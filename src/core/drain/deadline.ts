@@ -24,16 +24,19 @@ export interface DrainDeadlines {
 /**
  * The drain's deadlines, from what started it. A hook drain waits for tasks up to
  * SWARMNODE_DRAIN_TIMEOUT (and within the action's global timeout), and may hold a manager's action
- * up to that global timeout; a spot drain must be done before EC2 takes the instance.
+ * up to that global timeout; a spot notice cuts the task wait to before EC2 takes the instance.
  */
 export function drainDeadlines(trigger: DrainTrigger, startedAt: number, drainTimeoutMs: number, heartbeatTimeoutMs: number | undefined): DrainDeadlines {
-  if (trigger.kind === 'spot') {
-    const at = Date.parse(trigger.time);
-    const takenAt = Number.isNaN(at) ? startedAt + SPOT_NOTICE_MS : at;
-    return { tasksBy: Math.max(startedAt, takenAt - SPOT_LEAVE_MARGIN_MS), holdUntil: undefined };
+  let deadlines: DrainDeadlines = { tasksBy: startedAt + drainTimeoutMs, holdUntil: undefined };
+  if (heartbeatTimeoutMs !== undefined) {
+    const global = globalTimeoutMs(heartbeatTimeoutMs);
+    const holdUntil = startedAt + Math.max(global - Math.max(HARD_LIMIT_MARGIN_MS, heartbeatTimeoutMs), 0);
+    deadlines = { tasksBy: Math.min(deadlines.tasksBy, holdUntil), holdUntil };
   }
-  if (heartbeatTimeoutMs === undefined) return { tasksBy: startedAt + drainTimeoutMs, holdUntil: undefined };
-  const global = globalTimeoutMs(heartbeatTimeoutMs);
-  const holdUntil = startedAt + Math.max(global - Math.max(HARD_LIMIT_MARGIN_MS, heartbeatTimeoutMs), 0);
-  return { tasksBy: Math.min(startedAt + drainTimeoutMs, holdUntil), holdUntil };
+  if (trigger.spotTime !== undefined) {
+    const at = Date.parse(trigger.spotTime);
+    const takenAt = Number.isNaN(at) ? startedAt + SPOT_NOTICE_MS : at;
+    deadlines = { ...deadlines, tasksBy: Math.min(deadlines.tasksBy, Math.max(startedAt, takenAt - SPOT_LEAVE_MARGIN_MS)) };
+  }
+  return deadlines;
 }

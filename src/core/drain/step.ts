@@ -1,9 +1,31 @@
-/** What started the drain: the ASG's terminating hook, or EC2's two-minute spot interruption notice. */
-export type DrainTrigger = { kind: 'hook' } | { kind: 'spot'; time: string };
+/**
+ * Why this node is being taken out of the swarm. Triggers merge (one drain path): a spot notice
+ * arriving during a hook drain shortens its deadlines; a hook arriving during a spot drain adds a
+ * lifecycle action to answer.
+ */
+export interface DrainTrigger {
+  /** A lifecycle action waits on this drain (terminating hook, scale-in into a warm pool): hold it, answer it. */
+  hook: boolean;
+  /** EC2 takes the instance at this time (spot interruption notice). */
+  spotTime: string | undefined;
+  /** Scale-in into a warm pool: the instance leaves the groups' member lists, so it asks the leader itself. */
+  toWarmPool: boolean;
+}
+
+export const HOOK_DRAIN: DrainTrigger = { hook: true, spotTime: undefined, toWarmPool: false };
+
+/** What the drain asks the leader through the instance's `swarmnode:drain` tag, when the ASG alone does not say it. */
+export function drainRequestReason(trigger: DrainTrigger): 'spot' | 'scale-in' | undefined {
+  if (trigger.spotTime !== undefined) return 'spot';
+  return trigger.toWarmPool ? 'scale-in' : undefined;
+}
 
 /** What this node observes of itself during a drain; nothing is remembered across restarts. */
 export interface DrainFacts {
-  trigger: DrainTrigger['kind'];
+  /** The spot deadline is in force: EC2 takes the instance, lifecycle action or not. */
+  spot: boolean;
+  /** The leader must be asked (tag) for this drain; undefined: it sees it from the ASG. */
+  requestReason: 'spot' | 'scale-in' | undefined;
   /** The engine's LocalNodeState: '' | inactive | pending | active | error | locked. */
   localNodeState: string;
   /** The engine is a raft member (ControlAvailable): it must be demoted before it leaves. */
@@ -23,7 +45,7 @@ export interface DrainFacts {
 }
 
 export type DrainStep =
-  | { kind: 'request-drain'; reason: string }
+  | { kind: 'request-drain'; reason: string; tag: 'spot' | 'scale-in' }
   | { kind: 'drain-self'; reason: string }
   | { kind: 'wait'; reason: string }
   | { kind: 'leave'; force: boolean; reason: string }
@@ -47,7 +69,9 @@ export function nextDrainStep(facts: DrainFacts): DrainStep {
   if (state === '' || state === 'inactive') return finish('this engine is in no swarm');
   if (state === 'locked') return finish('the engine is locked: it takes no part in raft and cannot leave cleanly');
   if (state !== 'active') return { kind: 'leave', force: true, reason: `the engine is ${state}, not an active member` };
-  if (facts.trigger === 'spot' && !facts.drainRequested) return { kind: 'request-drain', reason: 'spot interruption: ask the leader to drain this node (and demote it, within quorum)' };
+  if (facts.requestReason !== undefined && !facts.drainRequested) {
+    return { kind: 'request-drain', tag: facts.requestReason, reason: `${facts.requestReason}: ask the leader to drain this node (and demote it, within quorum)` };
+  }
   if (facts.isManager && facts.selfAvailability !== 'drain' && !facts.stopping) return { kind: 'drain-self', reason: 'a manager drains itself' };
   if (facts.localTasks > 0 && !facts.tasksDeadlinePassed && !facts.stopping) return { kind: 'wait', reason: `${facts.localTasks} task containers still running here` };
   if (!facts.isManager) {
@@ -57,7 +81,7 @@ export function nextDrainStep(facts: DrainFacts): DrainStep {
       reason: facts.localTasks > 0 ? `no more waiting with ${facts.localTasks} task containers still running` : 'no task containers left here',
     };
   }
-  if (facts.trigger === 'spot') {
+  if (facts.spot) {
     return facts.tasksDeadlinePassed || facts.stopping
       ? finish('spot interruption: not demoted in time, so this manager stays a raft member until EC2 takes the instance; the leader removes its node once it is terminated (removing an unreachable manager only helps quorum)', false)
       : { kind: 'wait', reason: 'spot interruption: waiting for the leader to demote this manager (quorum-checked)' };

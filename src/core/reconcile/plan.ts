@@ -1,6 +1,6 @@
-import type { Role } from '../../config/config.js';
+import type { SwarmSecret } from './secret.js';
 import type { SwarmNode } from '../../ports/engine.js';
-import type { FleetView } from '../../ports/fleet.js';
+import type { Ec2Facts, FleetView } from '../../ports/fleet.js';
 import { canTakeOutManager, quorumState, type ManagerMember, type QuorumState } from '../cluster/quorum.js';
 import { desiredLabels, labelDrift } from './labels.js';
 import { matchNodesToInstances, type NodeMatch } from './match.js';
@@ -17,13 +17,13 @@ export interface ReconcileFacts {
   now: number;
   nodes: readonly SwarmNode[];
   fleet: FleetView;
-  /** EC2 states of instances named by node labels but in no cluster ASG (see reapVerdict). */
-  ec2States: ReadonlyMap<string, string>;
+  /** What EC2 says of instances named by node labels but in no cluster ASG (see reapVerdict): a warm pool instance, a detached one. */
+  orphans: ReadonlyMap<string, Ec2Facts>;
   /** nodeId -> when this process first saw it Down. */
   downSince: ReadonlyMap<string, number>;
   reapAfterMs: number;
-  /** Roles whose SSM token differs from the swarm's current one. */
-  tokenDrift: readonly Role[];
+  /** Swarm secrets (tokens, unlock key) whose SSM parameter differs from the swarm's current value. */
+  secretDrift: readonly SwarmSecret[];
   /** nodeId -> the engine's last refusal of a manager change for that node. */
   refused: ReadonlyMap<string, Refusal>;
 }
@@ -31,9 +31,11 @@ export interface ReconcileFacts {
 export type ReconcileAction =
   | { kind: 'demote'; nodeId: string; hostname: string; reason: string }
   | { kind: 'remove'; nodeId: string; hostname: string; reason: string }
-  | { kind: 'drain'; nodeId: string; hostname: string; reason: string }
+  /** `drainedFor`: the instance's own request, noted on the node so the drain can be undone once it is past. */
+  | { kind: 'drain'; nodeId: string; hostname: string; drainedFor: string | undefined; reason: string }
+  | { kind: 'activate'; nodeId: string; hostname: string; reason: string }
   | { kind: 'label'; nodeId: string; hostname: string; labels: Record<string, string>; reason: string }
-  | { kind: 'publish-token'; role: Role; reason: string };
+  | { kind: 'publish-secret'; secret: SwarmSecret; reason: string };
 
 type DemoteAction = Extract<ReconcileAction, { kind: 'demote' }>;
 
@@ -63,12 +65,21 @@ function isRaftMember(node: SwarmNode): boolean {
   return node.manager !== undefined;
 }
 
-/** Why the node has to leave the swarm: its instance is being terminated, or asked to be drained. */
-function leavingReason(match: NodeMatch): string | undefined {
+/** Labels the node the leader drained for its instance's own request (not for a termination). */
+export const DRAINED_FOR_LABEL = 'swarmnode.drained-for';
+/** Requests of an instance that is going away (spot interruption, scale-in into a warm pool): demoted too. */
+const LEAVING_REQUESTS = new Set(['spot', 'scale-in']);
+
+/** The instance's `swarmnode:drain` tag, whether it is a group member or not (a warm pool instance). */
+function drainRequestOf(match: NodeMatch, orphans: ReadonlyMap<string, Ec2Facts>): string | undefined {
+  return match.instance?.drainRequest ?? (match.instanceId === undefined ? undefined : orphans.get(match.instanceId)?.drainRequest);
+}
+
+/** Why the node has to leave the swarm: its instance is being terminated, or asked to be taken out. */
+function leavingReason(match: NodeMatch, request: string | undefined): string | undefined {
   const instance = match.instance;
-  if (instance === undefined) return undefined;
-  if (instance.lifecycleState.startsWith('Terminating')) return `instance ${instance.instanceId} is ${instance.lifecycleState}`;
-  if (instance.drainRequest !== undefined) return `instance ${instance.instanceId} asked to be drained (${instance.drainRequest})`;
+  if (instance !== undefined && instance.lifecycleState.startsWith('Terminating')) return `instance ${instance.instanceId} is ${instance.lifecycleState}`;
+  if (request !== undefined && LEAVING_REQUESTS.has(request)) return `instance ${match.instanceId ?? '?'} asked to be taken out (${request})`;
   return undefined;
 }
 
@@ -89,7 +100,7 @@ export function planReconcile(facts: ReconcileFacts): ReconcilePlan {
     const { node } = match;
     const base = { nodeId: node.id, hostname: node.hostname };
     if (node.state === 'down') {
-      const verdict = reapVerdict(match, facts.ec2States);
+      const verdict = reapVerdict(match, facts.orphans);
       if (!verdict.reapable) {
         held.push({ ...base, wanted: 'reap', cause: 'alive', reason: `never reaped: ${verdict.why}` });
         continue;
@@ -107,10 +118,16 @@ export function planReconcile(facts: ReconcileFacts): ReconcilePlan {
       else actions.push({ kind: 'remove', ...base, reason: `reap: ${why}` });
       continue;
     }
-    const leaving = leavingReason(match);
+    const request = drainRequestOf(match, facts.orphans);
+    const leaving = leavingReason(match, request);
     if (leaving !== undefined) {
-      if (node.availability !== 'drain') actions.push({ kind: 'drain', ...base, reason: leaving });
+      if (node.availability !== 'drain') actions.push({ kind: 'drain', ...base, drainedFor: undefined, reason: leaving });
       if (isRaftMember(node)) managerChanges.push({ action: { kind: 'demote', ...base, reason: leaving }, wanted: 'demote' });
+    } else if (request !== undefined) {
+      // Drained, not taken out: a rebalance recommendation or a scheduled event ahead.
+      if (node.availability !== 'drain') actions.push({ kind: 'drain', ...base, drainedFor: request, reason: `instance ${match.instanceId ?? '?'} asked to be drained (${request})` });
+    } else if (node.labels[DRAINED_FOR_LABEL] !== undefined && node.availability === 'drain' && match.instance?.lifecycleState === 'InService') {
+      actions.push({ kind: 'activate', ...base, reason: `instance ${match.instanceId ?? '?'} no longer asks to be drained (was: ${node.labels[DRAINED_FOR_LABEL]})` });
     }
     if (match.instance !== undefined) {
       const desired = desiredLabels(match.instance);
@@ -141,7 +158,7 @@ export function planReconcile(facts: ReconcileFacts): ReconcilePlan {
     }
   }
 
-  for (const role of facts.tokenDrift) actions.push({ kind: 'publish-token', role, reason: `the SSM ${role} token differs from the swarm's` });
+  for (const secret of facts.secretDrift) actions.push({ kind: 'publish-secret', secret, reason: `the SSM ${secret} differs from the swarm's` });
   return { actions, held, quorum: quorumState(managers) };
 }
 

@@ -1,5 +1,6 @@
 import { isGoneForGood } from '../cluster/instance-gone.js';
 import type { NodeMatch } from './match.js';
+import type { Ec2Facts } from '../../ports/fleet.js';
 
 /** EC2 states in which an instance may still come back: its node is never reaped (a partition heals). */
 const ALIVE_EC2_STATES = new Set(['pending', 'running']);
@@ -8,10 +9,10 @@ export type ReapVerdict = { reapable: true; why: string } | { reapable: false; w
 
 /**
  * Whether a Down node's instance is gone for good: terminated, or in no cluster ASG, and in any case
- * not reported alive by EC2. `ec2States` holds what EC2 says of instances named by a label but absent
+ * not reported alive by EC2. `orphans` holds what EC2 says of instances named by a label but absent
  * from the cluster ASGs (missing entry: EC2 no longer knows the instance).
  */
-export function reapVerdict(match: NodeMatch, ec2States: ReadonlyMap<string, string>): ReapVerdict {
+export function reapVerdict(match: NodeMatch, orphans: ReadonlyMap<string, Ec2Facts>): ReapVerdict {
   const { instance, instanceId } = match;
   if (instance !== undefined) {
     const state = instance.ec2State ?? 'unknown';
@@ -23,7 +24,7 @@ export function reapVerdict(match: NodeMatch, ec2States: ReadonlyMap<string, str
   }
   if (match.matchedBy === 'superseded') return { reapable: true, why: `instance ${instanceId ?? '?'} is now another node` };
   if (instanceId === undefined) return { reapable: true, why: 'no cluster ASG instance has its address' };
-  const state = ec2States.get(instanceId);
+  const state = orphans.get(instanceId)?.state;
   if (state !== undefined && ALIVE_EC2_STATES.has(state)) {
     return { reapable: false, why: `instance ${instanceId} is in no cluster ASG but EC2 reports it ${state}` };
   }

@@ -3,7 +3,7 @@ import type { FleetInstance, FleetView } from '../../ports/fleet.js';
 import { quorumState, type QuorumState } from '../cluster/quorum.js';
 import { desiredLabels, labelDrift } from '../reconcile/labels.js';
 import { matchNodesToInstances } from '../reconcile/match.js';
-import { managerMembers, planReconcile, type HeldStep } from '../reconcile/plan.js';
+import { DRAINED_FOR_LABEL, managerMembers, planReconcile, type HeldStep } from '../reconcile/plan.js';
 
 /** One instance and the node that stands for it, side by side; either side may be missing. */
 export interface StatusRow {
@@ -63,6 +63,8 @@ function pairDrift(node: SwarmNode, instance: FleetInstance | undefined): string
     return drift;
   }
   if (instance.role !== undefined && instance.role !== node.role) drift.push(`ASG role ${instance.role}, node ${node.role}`);
+  if (node.manager !== undefined && instance.lifecycle === 'spot') drift.push('manager on spot: two interruptions at once would cost quorum');
+  if (node.labels[DRAINED_FOR_LABEL] !== undefined) drift.push(`drained on its own request (${node.labels[DRAINED_FOR_LABEL]})`);
   if (instance.lifecycleState.startsWith('Terminating') && node.availability !== 'drain') drift.push('instance terminating, node not drained');
   const labels = labelDrift(node.labels, desiredLabels(instance));
   if (labels.length > 0) drift.push(`labels out of date: ${labels.join(', ')}`);
@@ -104,10 +106,10 @@ function heldByQuorum(facts: StatusFacts): HeldStep[] {
     now: 0,
     nodes: facts.nodes ?? [],
     fleet: facts.fleet,
-    ec2States: new Map(),
+    orphans: new Map(),
     downSince: new Map(),
     reapAfterMs: Number.POSITIVE_INFINITY,
-    tokenDrift: [],
+    secretDrift: [],
     refused: new Map(),
   });
   return plan.held.filter((step) => step.cause === 'quorum');

@@ -49,12 +49,20 @@ export interface SimInstance {
   terminatedAt: number | undefined;
   /** EC2 tags set on the instance itself (the group's propagated tags are not modelled). */
   tags: Record<string, string>;
+  /** In the group's warm pool: not a member (DescribeAutoScalingGroups does not list it), still running. */
+  pooled: boolean;
+  /** IMDS events/recommendations/rebalance. */
+  rebalanceNotice: string | undefined;
+  /** IMDS events/maintenance/scheduled. */
+  events: { eventId: string; code: string; notBefore: number; notAfter: number | undefined; state: string; completedAt?: number }[];
 }
 
 export interface SimGroup {
   name: string;
   role: Role;
   desired: number;
+  /** A Running warm pool with ReuseOnScaleIn: scale-in returns instances to it, scale-out takes them first. */
+  warmPool: boolean;
   hooks: SimHook[];
   spot: boolean;
 }
@@ -64,6 +72,8 @@ export interface CloudHost {
   powerOn(instance: SimInstance): void;
   /** The instance shuts down (EC2 terminate): SIGTERM to the agent, then everything stops. */
   shutdown(instance: SimInstance): void;
+  /** An instance went back to the warm pool (its terminating action ended): it keeps running. */
+  pooled(instance: SimInstance, endedBy: string): void;
   /** A lifecycle action ended by timeout rather than by the agent. */
   actionExpired(instance: SimInstance, action: SimAction, why: 'heartbeat' | 'global'): void;
   /** Auto Scaling terminates an instance after its terminating action ended (CONTINUE/ABANDON/timeout). */
@@ -109,15 +119,28 @@ export class CloudModel {
     return group;
   }
 
+  /** The group's instances as DescribeAutoScalingGroups lists them: warm pool instances are not. */
   members(group: string): SimInstance[] {
-    return [...this.instances.values()].filter((i) => i.inGroup && i.group === group);
+    return [...this.instances.values()].filter((i) => i.inGroup && !i.pooled && i.group === group);
   }
 
-  /** Launches until the group has `desired` instances that are not on their way out. */
+  /** Launches until the group has `desired` instances that are not on their way out, from its warm pool first. */
   fill(groupName: string): void {
     const group = this.group(groupName);
     const active = this.members(groupName).filter((i) => !i.lifecycleState.startsWith('Terminating'));
-    for (let i = active.length; i < group.desired; i++) this.launch(group);
+    for (let i = active.length; i < group.desired; i++) {
+      const pooled = [...this.instances.values()].find((p) => p.pooled && p.group === groupName && p.lifecycleState === 'Warmed:Running' && p.ec2State === 'running');
+      if (pooled === undefined) this.launch(group);
+      else this.fromPool(group, pooled);
+    }
+  }
+
+  /** Warmed:Running -> Pending -> Pending:Wait (the launching hook again) -> InService, with no reboot. */
+  private fromPool(group: SimGroup, instance: SimInstance): void {
+    instance.pooled = false;
+    const hook = group.hooks.find((h) => h.transition === 'launching');
+    if (hook) this.startAction(instance, hook, 'Pending:Wait');
+    else instance.lifecycleState = 'InService';
   }
 
   setDesired(groupName: string, desired: number): void {
@@ -143,6 +166,9 @@ export class CloudModel {
       launchedAt: this.now(),
       terminatedAt: undefined,
       tags: {},
+      pooled: false,
+      rebalanceNotice: undefined,
+      events: [],
     };
     this.instances.set(instance.id, instance);
     setTimeout(() => {
@@ -164,8 +190,15 @@ export class CloudModel {
     if (decrement) group.desired = Math.max(0, group.desired - 1);
     this.clearAction(instance);
     const hook = group.hooks.find((h) => h.transition === 'terminating');
-    if (hook && instance.ec2State === 'running') this.startAction(instance, hook, 'Terminating:Wait');
-    else this.proceedTermination(instance, 'no terminating hook');
+    if (decrement && group.warmPool && instance.lifecycleState === 'InService' && hook) {
+      // ReuseOnScaleIn: back to the pool through the terminating hook (Warmed:Pending:Wait), not terminated.
+      instance.pooled = true;
+      this.startAction(instance, hook, 'Warmed:Pending:Wait');
+    } else if (hook && instance.ec2State === 'running') {
+      this.startAction(instance, hook, 'Terminating:Wait');
+    } else {
+      this.proceedTermination(instance, 'no terminating hook');
+    }
     this.fill(group.name);
   }
 
@@ -174,7 +207,7 @@ export class CloudModel {
     const instance = this.require(id);
     if (instance.ec2State === 'terminated') return;
     this.clearAction(instance);
-    if (instance.inGroup && !instance.lifecycleState.startsWith('Terminat')) this.group(instance.group).desired -= 1;
+    if (instance.inGroup && !instance.pooled && !instance.lifecycleState.startsWith('Terminat')) this.group(instance.group).desired -= 1;
     this.gone(instance);
   }
 
@@ -200,6 +233,31 @@ export class CloudModel {
       this.gone(instance);
       if (this.groups.has(instance.group)) this.fill(instance.group);
     }, 120_000);
+  }
+
+  /** EC2 recommends a rebalance: the instance is at elevated risk of interruption. */
+  recommendRebalance(id: string): void {
+    const instance = this.require(id);
+    instance.rebalanceNotice ??= new Date(this.now()).toISOString();
+  }
+
+  /**
+   * A scheduled event: at NotBefore EC2 reboots the instance (reboot codes) or stops it, and the ASG,
+   * finding a stopped instance unhealthy, replaces it through its hooks.
+   */
+  scheduleEvent(id: string, code: string, inMs: number, carryOut: (instance: SimInstance) => void): void {
+    const instance = this.require(id);
+    const notBefore = this.now() + inMs;
+    const event = { eventId: `instance-event-${this.rng.hex(17)}`, code, notBefore, notAfter: notBefore + 30 * 60_000, state: 'active' };
+    instance.events.push(event);
+    setTimeout(() => {
+      if (instance.ec2State !== 'running' || event.state !== 'active') return;
+      carryOut(instance);
+      setTimeout(() => {
+        event.state = 'completed';
+        Object.assign(event, { completedAt: this.now() });
+      }, 20_000);
+    }, inMs);
   }
 
   setUnhealthy(id: string): void {
@@ -278,6 +336,11 @@ export class CloudModel {
     if (action === undefined) return;
     this.clearAction(instance);
     instance.endedBy = `${result} by ${by}`;
+    if (instance.pooled && action.hook.transition === 'terminating') {
+      instance.lifecycleState = 'Warmed:Running';
+      this.host.pooled(instance, instance.endedBy);
+      return;
+    }
     if (action.hook.transition === 'launching') {
       if (result === 'CONTINUE') {
         instance.lifecycleState = 'InService';

@@ -1,14 +1,14 @@
 import type { ObserverDeps } from '../../../src/app/boot/observer.js';
 import type { Services } from '../../../src/app/shared/compose.js';
 import type { Role } from '../../../src/config/config.js';
-import type { BootRecord } from '../../../src/ports/boot-record.js';
+import type { BootRecord, DrainRequestRecord } from '../../../src/ports/boot-record.js';
 import type { FleetInstance } from '../../../src/ports/fleet.js';
 import type { InstanceIdentity } from '../../../src/ports/instance-metadata.js';
 import type { PortProbe } from '../../../src/ports/port-probe.js';
 import { instance } from '../core/watch-fixtures.js';
 import { FakeClock, FakeEngine, FakeFleet, FakeSecrets } from './watch-fakes.js';
 
-export const SELF: InstanceIdentity = { instanceId: 'i-self', region: 'eu-west-1', availabilityZone: 'eu-west-1a', localIpv4: '10.0.0.5', instanceType: 't3.small' };
+export const SELF: InstanceIdentity = { instanceId: 'i-self', region: 'eu-west-1', availabilityZone: 'eu-west-1a', localIpv4: '10.0.0.5', instanceType: 't3.small', lifecycle: 'on-demand' };
 
 /** An instance of the manager ASG, running, with its private IP. */
 export function managerInstance(instanceId: string, privateIp: string, over: Partial<FleetInstance> = {}): FleetInstance {
@@ -39,6 +39,7 @@ export class BootWorld {
   target: string | undefined = 'InService';
   /** The state directory's boot record. */
   bootRecord: BootRecord | undefined;
+  drainRequest: DrainRequestRecord | undefined;
   /** How many times boot asked for its AWS clients. */
   awsClientsMade = 0;
 
@@ -67,8 +68,11 @@ export class BootWorld {
         identity: async () => SELF,
         targetLifecycleState: async () => this.target,
         spotInterruption: async () => undefined,
+        rebalanceRecommendation: async () => undefined,
+        scheduledEvents: async () => [],
       },
       bootRecords: { read: async () => this.bootRecord, write: async (record) => void (this.bootRecord = record) },
+      drainRequests: { read: async () => this.drainRequest, write: async (record) => void (this.drainRequest = record) },
       cloud: () => {
         this.awsClientsMade++;
         return { fleet: this.fleet.asFleet(), secrets: this.secrets.asStore() };

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { Secret } from '../../../src/log/secret.js';
 import type { Clock } from '../../../src/ports/clock.js';
 import type { Engine, EngineInfo, SwarmNode } from '../../../src/ports/engine.js';
-import type { Fleet, FleetView, LifecycleHook, LifecycleTransition, OwnGroup } from '../../../src/ports/fleet.js';
+import type { Ec2Facts, Fleet, FleetView, LifecycleHook, LifecycleTransition, OwnGroup } from '../../../src/ports/fleet.js';
 import type { ClusterRecord, LockRecord, SecretStore } from '../../../src/ports/secret-store.js';
 import { formatLockValue, parseLockValue } from '../../../src/core/boot/lock-value.js';
 import { node } from '../core/watch-fixtures.js';
@@ -75,8 +75,10 @@ export class FakeEngine implements Partial<Engine> {
   async swarmId(): Promise<string> {
     return this.info_.clusterId ?? '';
   }
+  /** The swarm's unlock key while autolock is on. */
+  autolockKey: string | undefined;
   async unlockKey(): Promise<Secret | undefined> {
-    return undefined;
+    return this.autolockKey === undefined ? undefined : new Secret(this.autolockKey);
   }
   asEngine(): Engine {
     return this as unknown as Engine;
@@ -124,8 +126,13 @@ export class FakeFleet implements Partial<Fleet> {
   async view(): Promise<FleetView> {
     return this.viewResult;
   }
-  async ec2States(ids: string[]): Promise<Map<string, string>> {
-    return new Map(ids.flatMap((id) => (this.ec2.has(id) ? [[id, this.ec2.get(id) as string] as const] : [])));
+  /** Drain tags of instances in no cluster group. */
+  tags = new Map<string, string>();
+  async ec2Facts(ids: string[]): Promise<Map<string, Ec2Facts>> {
+    return new Map(ids.flatMap((id) => (this.ec2.has(id) ? [[id, { state: this.ec2.get(id) as string, drainRequest: this.tags.get(id) }] as const] : [])));
+  }
+  async clearDrainRequest(instanceId: string): Promise<void> {
+    this.drainRequests.push(`${instanceId}:-`);
   }
   asFleet(): Fleet {
     return this as unknown as Fleet;
@@ -177,8 +184,18 @@ export class FakeSecrets implements Partial<SecretStore> {
   async tokenExists(role: 'manager' | 'worker'): Promise<boolean> {
     return this.stored.has(role);
   }
+  /** The unlock key parameter, as its plain value. */
+  unlockKey: string | undefined;
   async readUnlockKey(): Promise<Secret | undefined> {
-    return undefined;
+    return this.unlockKey === undefined ? undefined : new Secret(this.unlockKey);
+  }
+  async writeUnlockKey(key: Secret): Promise<void> {
+    this.unlockKey = key.reveal();
+    this.writes.push('unlock-key');
+  }
+  async deleteUnlockKey(): Promise<void> {
+    this.unlockKey = undefined;
+    this.writes.push('-unlock-key');
   }
   async verifyKeys(): Promise<void> {}
   asStore(): SecretStore {

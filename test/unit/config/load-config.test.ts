@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       drainTimeoutMs: 600_000,
       reapAfterMs: 600_000,
       pollIntervalMs: 5_000,
+      eventLeadMs: 600_000,
       stateDir: '/var/lib/swarmnode',
       logLevel: 'info',
     });

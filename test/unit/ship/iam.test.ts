@@ -17,9 +17,10 @@ const allowed = (role: string): Set<string> =>
   new Set(statements(role).filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action)));
 
 const called = awsActionsInSource('src');
-// Publishing tokens, the cluster record and the init lock, and sealing secrets, happen only in the
-// manager paths (init, the leader's reconciler); a worker only reads and opens its own token.
-const managerOnly = new Set(['ssm:PutParameter', 'kms:Encrypt']);
+// Publishing tokens, the cluster record and the init lock, sealing secrets, and removing the unlock
+// key when autolock is turned off happen only in the manager paths (init, the leader's reconciler);
+// a worker only reads and opens its own token.
+const managerOnly = new Set(['ssm:PutParameter', 'ssm:DeleteParameter', 'kms:Encrypt']);
 const workerCalls = new Set([...called].filter((action) => !managerOnly.has(action)));
 const clusterCondition = {
   kms: 'kms:EncryptionContext:swarmnode:cluster',

@@ -62,8 +62,8 @@ describe('boot', () => {
     expect(world.fleet.completions).toEqual([]);
   });
 
-  it('a warm-pool or scale-in target: exits 0 at once, never joins', async () => {
-    for (const target of ['Warmed:Stopped', 'Terminated']) {
+  it('a scale-in target (boot re-run mid-drain): exits 0 at once, no AWS call, never joins', async () => {
+    for (const target of ['Terminated', 'Warmed:Terminated']) {
       const world = joinableWorker();
       world.target = target;
       world.fleet.ownGroup = async () => expect.unreachable('no AWS call for an instance that does not join');
@@ -71,6 +71,26 @@ describe('boot', () => {
       expect(world.engine.calls).toEqual([]);
       expect(world.fleet.completions).toEqual([]);
     }
+  });
+
+  it('an instance entering a warm pool: answers its launching action (Warmed:Pending:Wait) CONTINUE, never joins', async () => {
+    const world = joinableWorker();
+    world.target = 'Warmed:Stopped';
+    world.fleet.own = { asgName: 'lab-workers', lifecycleState: 'Warmed:Pending:Wait', role: 'worker' };
+    expect(await run(world, 'worker')).toBe(0);
+    expect(world.engine.calls).toEqual([]);
+    expect(world.fleet.completions).toEqual([`${SELF.instanceId}:CONTINUE`]);
+    expect(world.bootRecord).toMatchObject({ outcome: 'no-join', member: false });
+  });
+
+  it('a member with a warm pool target is being scaled in to the pool: no join, nothing answered (watch drains it)', async () => {
+    const world = joinableWorker();
+    world.target = 'Warmed:Running';
+    world.engine.info_ = { ...world.engine.info_, localNodeState: 'active', nodeId: 'n-old', remoteManagers: [{ nodeId: 'm1', addr: '10.0.0.6:2377' }] };
+    world.fleet.own = { asgName: 'lab-workers', lifecycleState: 'Warmed:Pending:Wait', role: 'worker' };
+    expect(await run(world, 'worker')).toBe(0);
+    expect(world.fleet.completions).toEqual([]);
+    expect(world.engine.calls).toEqual([]);
   });
 
   it('discovery throttled at the start (or credentials not served yet): retried on the join deadline, not exit 1', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runDrain, type DrainDeps } from '../../../../src/app/drain/drain.js';
 import { globalTimeoutMs, STOP_GRACE_MS } from '../../../../src/core/drain/deadline.js';
-import type { DrainTrigger } from '../../../../src/core/drain/step.js';
+import { HOOK_DRAIN as HOOK_TRIGGER, type DrainTrigger } from '../../../../src/core/drain/step.js';
 import { node } from '../../core/watch-fixtures.js';
 import { FakeClock, FakeEngine, FakeFleet, HOOK, silentLog } from '../watch-fakes.js';
 
@@ -15,7 +15,8 @@ function setup(): { clock: FakeClock; engine: FakeEngine; fleet: FakeFleet; deps
 
 const ops = (engine: FakeEngine): string[] => engine.calls.filter((c) => c.op !== 'localTaskCount').map((c) => `${c.op}${c.force === undefined ? '' : c.force ? ' --force' : ''}`);
 const never = new AbortController().signal;
-const HOOK_DRAIN: DrainTrigger = { kind: 'hook' };
+const HOOK_DRAIN = (): DrainTrigger => ({ ...HOOK_TRIGGER });
+const spotAt = (time: string): DrainTrigger => ({ hook: false, spotTime: time, toWarmPool: false });
 
 /** A manager of the swarm whose node the drain reads; `onCall` scripts the leader. */
 function asManager(engine: FakeEngine, availability: 'active' | 'drain' = 'active'): void {
@@ -32,7 +33,7 @@ describe('runDrain', () => {
     engine.onCall = (op) => {
       if (op === 'localTaskCount' && clock.now() - start > 40_000) engine.localTasks = Math.max(0, engine.localTasks - 1);
     };
-    await clock.run(runDrain(deps, HOOK_DRAIN, never));
+    await clock.run(runDrain(deps, HOOK_DRAIN(), never));
     expect(ops(engine)).toEqual(['leave']);
     expect(fleet.completions).toEqual(['i-1:CONTINUE']);
     // The drain outlived HeartbeatTimeout (30 s): heartbeats kept the action alive.
@@ -46,7 +47,7 @@ describe('runDrain', () => {
     engine.onCall = (op) => {
       if (op === 'localTaskCount' && ++polls === 3) engine.info_.controlAvailable = false;
     };
-    await runDrain(deps, HOOK_DRAIN, never);
+    await runDrain(deps, HOOK_DRAIN(), never);
     expect(ops(engine)).toEqual(['update', 'leave']);
     expect(engine.calls.find((c) => c.op === 'update')?.change).toEqual({ availability: 'drain' });
     expect(fleet.completions).toEqual(['i-1:CONTINUE']);
@@ -60,7 +61,7 @@ describe('runDrain', () => {
     engine.onCall = (op) => {
       if (op === 'localTaskCount' && clock.now() - start > 1_800_000) engine.info_.controlAvailable = false;
     };
-    await clock.run(runDrain({ ...deps, drainTimeoutMs: 20_000 }, HOOK_DRAIN, never));
+    await clock.run(runDrain({ ...deps, drainTimeoutMs: 20_000 }, HOOK_DRAIN(), never));
     expect(ops(engine)).toEqual(['leave']);
     expect(fleet.completions).toEqual(['i-1:CONTINUE']);
     expect(clock.now() - start).toBeGreaterThan(1_800_000);
@@ -77,7 +78,7 @@ describe('runDrain', () => {
       completedAt = clock.now();
       return complete(hook, id, result);
     };
-    await clock.run(runDrain({ ...deps, drainTimeoutMs: 20_000 }, HOOK_DRAIN, never));
+    await clock.run(runDrain({ ...deps, drainTimeoutMs: 20_000 }, HOOK_DRAIN(), never));
     expect(ops(engine)).toEqual([]);
     expect(fleet.completions).toEqual(['i-1:CONTINUE']);
     const global = globalTimeoutMs(HOOK.heartbeatTimeoutMs);
@@ -93,7 +94,7 @@ describe('runDrain', () => {
     engine.onCall = (op) => {
       if (op === 'localTaskCount' && ++polls === 3) stop.abort();
     };
-    await runDrain(deps, HOOK_DRAIN, stop.signal);
+    await runDrain(deps, HOOK_DRAIN(), stop.signal);
     expect(ops(engine)).toEqual([]);
     expect(fleet.completions).toEqual([]);
   });
@@ -101,7 +102,7 @@ describe('runDrain', () => {
   it('restarted after it had left: only completes the hook', async () => {
     const { engine, fleet, deps } = setup();
     engine.info_.localNodeState = 'inactive';
-    await runDrain(deps, HOOK_DRAIN, never);
+    await runDrain(deps, HOOK_DRAIN(), never);
     expect(ops(engine)).toEqual([]);
     expect(fleet.completions).toEqual(['i-1:CONTINUE']);
   });
@@ -112,13 +113,13 @@ describe('runDrain', () => {
       throw new Error('engine gone');
     };
     // The engine never answered: the node may still be a manager, so the drain does not complete on its own ...
-    await clock.run(runDrain({ ...deps, drainTimeoutMs: 10_000 }, HOOK_DRAIN, never));
+    await clock.run(runDrain({ ...deps, drainTimeoutMs: 10_000 }, HOOK_DRAIN(), never));
     expect(fleet.completions).toEqual([]);
     // ... while a worker's drain whose completion is throttled twice still completes.
     const worker = setup();
     worker.engine.info_.localNodeState = 'inactive';
     worker.fleet.completeFailures = [new Error('Throttling'), new Error('Throttling')];
-    await worker.clock.run(runDrain(worker.deps, HOOK_DRAIN, never));
+    await worker.clock.run(runDrain(worker.deps, HOOK_DRAIN(), never));
     expect(worker.fleet.completions).toEqual(['i-1:CONTINUE']);
   });
 
@@ -126,7 +127,7 @@ describe('runDrain', () => {
     const { engine, fleet, deps } = setup();
     engine.info_.localNodeState = 'inactive';
     fleet.completeFailures = [new Error('No active Lifecycle Action found with instance ID i-1')];
-    await expect(runDrain(deps, HOOK_DRAIN, never)).resolves.toBeUndefined();
+    await expect(runDrain(deps, HOOK_DRAIN(), never)).resolves.toBeUndefined();
     expect(fleet.completions).toEqual([]);
   });
 
@@ -138,7 +139,7 @@ describe('runDrain', () => {
       if (op === 'localTaskCount' && !stop.signal.aborted) stop.abort();
     };
     const start = clock.now();
-    await clock.run(runDrain(deps, HOOK_DRAIN, stop.signal));
+    await clock.run(runDrain(deps, HOOK_DRAIN(), stop.signal));
     expect(ops(engine)).toEqual(['leave']);
     expect(fleet.completions).toEqual(['i-1:CONTINUE']);
     expect(clock.now() - start).toBeLessThan(STOP_GRACE_MS + 5_000);
@@ -153,7 +154,7 @@ describe('runDrain', () => {
       if (clock.now() - start < 300_000) throw Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable' });
       return ownGroup();
     };
-    await clock.run(runDrain({ ...deps, drainTimeoutMs: 60_000 }, HOOK_DRAIN, never));
+    await clock.run(runDrain({ ...deps, drainTimeoutMs: 60_000 }, HOOK_DRAIN(), never));
     expect(fleet.completions).toEqual(['i-1:CONTINUE']);
     expect(clock.now() - start).toBeGreaterThan(300_000);
   });
@@ -165,7 +166,7 @@ describe('runDrain', () => {
     engine.onCall = (op) => {
       if (op === 'localTaskCount' && fleet.drainRequests.length > 0) engine.localTasks = 0;
     };
-    await clock.run(runDrain(deps, { kind: 'spot', time: takenAt }, never));
+    await clock.run(runDrain(deps, spotAt(takenAt), never));
     expect(fleet.drainRequests).toEqual(['i-1:spot']);
     expect(ops(engine)).toEqual(['leave']);
     expect(fleet.completions).toEqual([]);
@@ -177,7 +178,7 @@ describe('runDrain', () => {
     const { clock, engine, fleet, deps } = setup();
     asManager(engine);
     const takenAt = new Date(clock.now() + 120_000).toISOString();
-    await clock.run(runDrain(deps, { kind: 'spot', time: takenAt }, never));
+    await clock.run(runDrain(deps, spotAt(takenAt), never));
     expect(fleet.drainRequests).toEqual(['i-1:spot']);
     expect(ops(engine)).toEqual(['update']);
     expect(clock.now()).toBeLessThan(Date.parse(takenAt));
@@ -189,7 +190,7 @@ describe('runDrain', () => {
     engine.onCall = (op) => {
       if (op === 'update') engine.info_.controlAvailable = false;
     };
-    await runDrain(deps, { kind: 'spot', time: new Date(Date.now() + 120_000).toISOString() }, never);
+    await runDrain(deps, spotAt(new Date(Date.now() + 120_000).toISOString()), never);
     expect(ops(engine)).toEqual(['update', 'leave']);
     expect(fleet.drainRequests).toEqual(['i-1:spot']);
   });
@@ -201,7 +202,7 @@ describe('runDrain', () => {
       throw new Error('AccessDenied');
     };
     const start = clock.now();
-    await clock.run(runDrain(deps, HOOK_DRAIN, never));
+    await clock.run(runDrain(deps, HOOK_DRAIN(), never));
     expect(ops(engine)).toEqual(['leave']);
     expect(fleet.completions).toEqual(['i-1:CONTINUE']);
     expect(clock.now() - start).toBeLessThan(HOOK.heartbeatTimeoutMs);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AccessDeniedError } from '../../../../src/errors/access-denied-error.js';
-import { TOKEN_RECHECK_MS, TokenSync } from '../../../../src/app/reconcile/tokens.js';
+import { SECRET_RECHECK_MS, SecretSync } from '../../../../src/app/reconcile/secret-sync.js';
 import { Reconciler } from '../../../../src/app/reconcile/reconciler.js';
 import { instance, labelsOf, node } from '../../core/watch-fixtures.js';
 import { FakeClock, FakeEngine, FakeFleet, FakeSecrets, silentLog } from '../watch-fakes.js';
@@ -22,8 +22,8 @@ function setup(): { clock: FakeClock; engine: FakeEngine; fleet: FakeFleet; secr
     node('w1', { addr: '10.0.1.1', labels: labelsOf(worker) }),
   ];
   fleet.viewResult = { groups: [], instances: [...managers, worker] };
-  const tokens = new TokenSync(engine.asEngine(), secrets.asStore(), clock, silentLog);
-  const reconciler = new Reconciler({ engine: engine.asEngine(), fleet: fleet.asFleet(), tokens, clock, log: silentLog, cluster: 'lab', reapAfterMs: REAP_AFTER });
+  const sync = new SecretSync(engine.asEngine(), secrets.asStore(), clock, silentLog);
+  const reconciler = new Reconciler({ engine: engine.asEngine(), fleet: fleet.asFleet(), secrets: sync, clock, log: silentLog, cluster: 'lab', reapAfterMs: REAP_AFTER });
   return { clock, engine, fleet, secrets, reconciler };
 }
 
@@ -83,13 +83,13 @@ describe('Reconciler', () => {
     expect(secrets.stored.get('worker')).toBe('SWMTKN-w-2');
   });
 
-  it('re-publishes a parameter deleted behind a running leader, within TOKEN_RECHECK_MS', async () => {
+  it('re-publishes a parameter deleted behind a running leader, within SECRET_RECHECK_MS', async () => {
     const { clock, secrets, reconciler } = setup();
     await reconciler.round();
     secrets.stored.delete('worker');
     await reconciler.round();
     expect(secrets.writes).toEqual([]);
-    clock.time += TOKEN_RECHECK_MS;
+    clock.time += SECRET_RECHECK_MS;
     await reconciler.round();
     expect(secrets.writes).toEqual(['worker']);
     expect(secrets.stored.get('worker')).toBe('SWMTKN-w-1');
@@ -130,5 +130,55 @@ describe('Reconciler', () => {
     await reconciler.round();
     await reconciler.round();
     expect(changes(engine)).toEqual(['update m5 {"role":"worker"}']);
+  });
+
+  it('keeps the unlock key parameter equal to the swarm\'s: published when autolock is turned on, rotated, deleted when turned off', async () => {
+    const { clock, engine, secrets, reconciler } = setup();
+    await reconciler.round();
+    expect(secrets.unlockKey).toBeUndefined();
+    engine.autolockKey = 'SWMKEY-1-a';
+    await reconciler.round();
+    expect(secrets.unlockKey).toBe('SWMKEY-1-a');
+    engine.autolockKey = 'SWMKEY-1-b';
+    await reconciler.round();
+    expect(secrets.unlockKey).toBe('SWMKEY-1-b');
+    engine.autolockKey = undefined;
+    await reconciler.round();
+    expect(secrets.unlockKey).toBeUndefined();
+    expect(secrets.writes.filter((w) => w.includes('unlock-key'))).toEqual(['unlock-key', 'unlock-key', '-unlock-key']);
+    // Steady: no more SSM reads or writes until the recheck interval.
+    const reads = secrets.reads;
+    await reconciler.round();
+    expect(secrets.reads).toBe(reads);
+    clock.time += SECRET_RECHECK_MS;
+    await reconciler.round();
+    expect(secrets.reads).toBeGreaterThan(reads);
+  });
+
+  it('drains a node whose instance asks for it (rebalance), noting why, and re-activates it once the request is gone', async () => {
+    const { engine, fleet, reconciler } = setup();
+    fleet.viewResult.instances[3] = { ...fleet.viewResult.instances[3]!, drainRequest: 'rebalance' };
+    await reconciler.round();
+    expect(engine.nodeList[3]).toMatchObject({ availability: 'drain', labels: expect.objectContaining({ 'swarmnode.drained-for': 'rebalance' }) });
+    fleet.viewResult.instances[3] = { ...fleet.viewResult.instances[3]!, drainRequest: undefined };
+    await reconciler.round();
+    expect(engine.nodeList[3]!.availability).toBe('active');
+    expect(engine.nodeList[3]!.labels['swarmnode.drained-for']).toBeUndefined();
+  });
+
+  it('never re-activates a node an operator drained', async () => {
+    const { engine, reconciler } = setup();
+    engine.nodeList[3]!.availability = 'drain';
+    await reconciler.round();
+    expect(engine.nodeList[3]!.availability).toBe('drain');
+  });
+
+  it('a worker scaled in to a warm pool is no group member: its own tag, read from EC2, gets it drained', async () => {
+    const { engine, fleet, reconciler } = setup();
+    fleet.viewResult.instances.pop();
+    fleet.ec2.set('i-w1', 'running');
+    fleet.tags.set('i-w1', 'scale-in');
+    await reconciler.round();
+    expect(engine.nodeList[3]!.availability).toBe('drain');
   });
 });

@@ -1,55 +1,131 @@
 import { describe, expect, it } from 'vitest';
+import { Drainer } from '../../../../src/app/drain/drainer.js';
+import { DrainRequestKeeper } from '../../../../src/app/watch/drain-request.js';
+import { watchLifecycle, type LifecycleWatcherDeps } from '../../../../src/app/watch/lifecycle-watcher.js';
 import type { DrainTrigger } from '../../../../src/core/drain/step.js';
-import { watchLifecycle } from '../../../../src/app/watch/lifecycle-watcher.js';
-import type { InstanceMetadata } from '../../../../src/ports/instance-metadata.js';
-import { FakeClock, silentLog } from '../watch-fakes.js';
+import type { DrainRequestRecord } from '../../../../src/ports/boot-record.js';
+import type { InstanceMetadata, ScheduledEvent } from '../../../../src/ports/instance-metadata.js';
+import { FakeClock, FakeFleet, silentLog } from '../watch-fakes.js';
 
-/** IMDS answering from a script of states, one per poll; the last state repeats. */
-function scripted(states: (string | undefined)[], spotFrom?: number): InstanceMetadata & { polls: number } {
+/** IMDS answering from a script, one step per poll; the last step repeats. */
+interface Step {
+  target?: string;
+  spot?: { action: string; time: string };
+  rebalance?: string;
+  events?: ScheduledEvent[];
+}
+
+function scripted(steps: Step[]): InstanceMetadata & { polls: number } {
+  const at = (): Step => steps[Math.min(metadata.polls, steps.length - 1)] ?? {};
   const metadata = {
     polls: 0,
     identity: async () => {
       throw new Error('unused');
     },
-    targetLifecycleState: async () => states[Math.min(metadata.polls++, states.length - 1)],
-    spotInterruption: async () => (spotFrom !== undefined && metadata.polls > spotFrom ? { action: 'terminate', time: '2030-01-01T00:00:00Z' } : undefined),
+    targetLifecycleState: async () => at().target ?? 'InService',
+    spotInterruption: async () => at().spot,
+    rebalanceRecommendation: async () => at().rebalance,
+    scheduledEvents: async () => {
+      const events = at().events ?? [];
+      metadata.polls++;
+      return events;
+    },
   };
   return metadata;
 }
 
-describe('watchLifecycle', () => {
-  it('runs one drain per transition however many polls see it, and stops on the signal', async () => {
-    const clock = new FakeClock();
-    const stop = new AbortController();
-    const metadata = scripted(['InService', 'InService', 'Terminated', 'Terminated', 'Terminated', 'Terminated']);
-    const drains: DrainTrigger[] = [];
-    const watching = watchLifecycle(
-      {
-        metadata,
-        clock,
-        log: silentLog,
-        pollIntervalMs: 1_000,
-        drain: async (trigger) => {
-          drains.push(trigger);
-        },
-      },
-      stop.signal,
-    );
-    while (metadata.polls < 8) await clock.sleep(1_000);
-    stop.abort();
-    await watching;
-    expect(drains).toEqual([{ kind: 'hook' }]);
+interface Run {
+  drains: DrainTrigger[];
+  boots: number;
+  fleet: FakeFleet;
+  records: DrainRequestRecord[];
+}
+
+/** Runs the watcher over the script; drains are recorded (they take `drainMs` of virtual time). */
+async function run(steps: Step[], opts: { polls?: number; drainMs?: number; wasMember?: boolean } = {}): Promise<Run> {
+  const clock = new FakeClock();
+  const stop = new AbortController();
+  const metadata = scripted(steps);
+  const fleet = new FakeFleet(clock);
+  const result: Run = { drains: [], boots: 0, fleet, records: [] };
+  const drainer = new Drainer(
+    async (trigger) => {
+      result.drains.push(trigger);
+      await clock.sleep(opts.drainMs ?? 0);
+    },
+    stop.signal,
+    silentLog,
+  );
+  let stored: DrainRequestRecord | undefined;
+  const keeper = new DrainRequestKeeper(
+    fleet.asFleet(),
+    { read: async () => stored, write: async (r) => void (stored = r, result.records.push(r)) },
+    'i-1',
+    clock,
+    silentLog,
+  );
+  const deps: LifecycleWatcherDeps = {
+    metadata,
+    clock,
+    log: silentLog,
+    pollIntervalMs: 1_000,
+    eventLeadMs: 600_000,
+    drainer,
+    drainRequests: keeper,
+    boot: async () => void result.boots++,
+    wasMember: async () => opts.wasMember ?? true,
+  };
+  const watching = watchLifecycle(deps, stop.signal);
+  while (metadata.polls < (opts.polls ?? steps.length + 3)) await clock.sleep(1_000);
+  stop.abort();
+  await watching;
+  return result;
+}
+
+const notice = { action: 'terminate', time: '2030-01-01T00:02:00Z' };
+
+describe('watchLifecycle: sources feed one drain path', () => {
+  it('one drain per transition however many polls see it', async () => {
+    const { drains } = await run([{}, {}, { target: 'Terminated' }, { target: 'Terminated' }]);
+    expect(drains).toEqual([{ hook: true, spotTime: undefined, toWarmPool: false }]);
   });
 
-  it('a spot notice triggers the quick drain once', async () => {
-    const clock = new FakeClock();
-    const stop = new AbortController();
-    const metadata = scripted(['InService'], 2);
-    const drains: DrainTrigger[] = [];
-    const watching = watchLifecycle({ metadata, clock, log: silentLog, pollIntervalMs: 1_000, drain: async (t) => void drains.push(t) }, stop.signal);
-    while (metadata.polls < 6) await clock.sleep(1_000);
-    stop.abort();
-    await watching;
-    expect(drains).toEqual([{ kind: 'spot', time: '2030-01-01T00:00:00Z' }]);
+  it('a spot notice triggers the drain once', async () => {
+    const { drains } = await run([{}, {}, { spot: notice }]);
+    expect(drains).toEqual([{ hook: false, spotTime: notice.time, toWarmPool: false }]);
+  });
+
+  it('a spot notice during a hook drain joins it: the running drain takes the spot deadline (it is seen while draining)', async () => {
+    const { drains } = await run([{ target: 'Terminated' }, { target: 'Terminated' }, { target: 'Terminated', spot: notice }], { drainMs: 60_000, polls: 8 });
+    expect(drains).toHaveLength(1);
+    expect(drains[0]).toEqual({ hook: true, spotTime: notice.time, toWarmPool: false });
+  });
+
+  it('scale-in into a warm pool: a hook drain that asks the leader itself', async () => {
+    const { drains } = await run([{}, { target: 'Warmed:Running' }]);
+    expect(drains).toEqual([{ hook: true, spotTime: undefined, toWarmPool: true }]);
+  });
+
+  it('a fresh warm pool instance (never a member) first seen in the pool: nothing to drain', async () => {
+    const { drains } = await run([{ target: 'Warmed:Running' }], { wasMember: false });
+    expect(drains).toEqual([]);
+  });
+
+  it('a running pool instance going into service without a reboot runs boot\'s procedure', async () => {
+    const { boots, drains } = await run([{ target: 'Warmed:Running' }, { target: 'Warmed:Running' }, { target: 'InService' }], { wasMember: false });
+    expect(boots).toBe(1);
+    expect(drains).toEqual([]);
+  });
+
+  it('a rebalance recommendation tags the instance once; a scheduled reboot ahead tags it, and the tag goes once the event is over', async () => {
+    const rebalance = await run([{}, { rebalance: '2030-01-01T00:00:00Z' }]);
+    expect(rebalance.fleet.drainRequests).toEqual(['i-1:rebalance']);
+    expect(rebalance.drains).toEqual([]);
+
+    const soon = Date.now() + 30 * 60_000;
+    const event: ScheduledEvent = { eventId: 'instance-event-1', code: 'system-reboot', notBefore: soon, notAfter: soon + 3_600_000, state: 'active' };
+    const reboot = await run([{}, { events: [{ ...event, notBefore: 0 }] }, { events: [{ ...event, notBefore: 0, state: 'completed' }] }]);
+    expect(reboot.fleet.drainRequests).toEqual(['i-1:event:system-reboot:instance-event-1', 'i-1:-']);
+    expect(reboot.records.map((r) => r.tag)).toEqual(['event:system-reboot:instance-event-1', undefined]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BootFacts } from '../../../../src/core/boot/facts.js';
-import { decideBoot, noJoinReason } from '../../../../src/core/boot/plan.js';
+import { decideBoot, noJoinReason, warmPoolTarget } from '../../../../src/core/boot/plan.js';
 import { PENDING_GRACE_MS } from '../../../../src/core/boot/step.js';
 
 const SELF = 'i-self';
@@ -159,8 +159,11 @@ describe('decideBoot: observed facts -> next step', () => {
 });
 
 describe('noJoinReason: targets settled before any observation', () => {
-  it('warm pool target: do not join', () => {
-    expect(noJoinReason('Warmed:Stopped')).toMatch(/warm pool instance does not join/);
+  it('a warm pool target is no reason to stop before the engine is read: boot answers the pool\'s launching action', () => {
+    expect(noJoinReason('Warmed:Stopped')).toBeUndefined();
+    expect(warmPoolTarget('Warmed:Stopped')).toBe(true);
+    expect(warmPoolTarget('Warmed:Terminated')).toBe(false);
+    expect(noJoinReason('Warmed:Terminated')).toMatch(/watch completes the terminating hook/);
   });
 
   it('being scaled in (boot re-run mid-drain): never rejoin', () => {

@@ -8,16 +8,18 @@ const active = { localNodeState: 'active', nodeId: 'n1' };
 
 describe('startingPoint: where boot starts, before any AWS call', () => {
   it.each<[string, string | undefined, BootRecord | undefined, { localNodeState: string; nodeId: string }, string, boolean?]>([
-    ['a target that must not join ends there', 'warm pool', record, active, 'no-join'],
-    ['the node the last boot left, active, launch answered: a member reboot', undefined, record, active, 'member-reboot', false],
+    ['a target that must not join ends there', 'Terminated', record, active, 'no-join'],
+    ['entering a warm pool: answer the launching action', 'Warmed:Stopped', undefined, { localNodeState: 'inactive', nodeId: '' }, 'warm-pool'],
+    ['a member with a warm pool target is being scaled in: no join, watch drains it', 'Warmed:Running', record, active, 'no-join'],
+    ['the node the last boot left, active, launch answered: a member reboot', 'InService', record, active, 'member-reboot', false],
     ['the same, launch never answered: a member reboot that answers it', undefined, { ...record, launchCompleted: false }, active, 'member-reboot', true],
     ['no record (first boot, or state lost): observe', undefined, undefined, active, 'observe'],
     ['another node id (left and rejoined by hand): observe', undefined, record, { ...active, nodeId: 'n2' }, 'observe'],
     ['another instance\'s record (a copied disk): observe', undefined, { ...record, instanceId: 'i-2' }, active, 'observe'],
     ['locked (autolock): observe, the key is in SSM', undefined, record, { ...active, localNodeState: 'locked' }, 'observe'],
     ['inactive: observe', undefined, record, { localNodeState: 'inactive', nodeId: '' }, 'observe'],
-  ])('%s', (_name, noJoin, previous, engine, kind, launchPending) => {
-    const start = startingPoint(noJoin, previous, 'i-1', engine);
+  ])('%s', (_name, target, previous, engine, kind, launchPending) => {
+    const start = startingPoint(target, previous, 'i-1', engine);
     expect(start.kind).toBe(kind);
     if (launchPending !== undefined) expect(start).toMatchObject({ launchPending });
   });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { nextDrainStep, type DrainFacts } from '../../../../src/core/drain/step.js';
 
 const worker: DrainFacts = {
-  trigger: 'hook',
+  spot: false,
+  requestReason: undefined,
   localNodeState: 'active',
   isManager: false,
   selfAvailability: undefined,
@@ -14,7 +15,7 @@ const worker: DrainFacts = {
 };
 const manager: DrainFacts = { ...worker, isManager: true, selfAvailability: 'active' };
 const drained: DrainFacts = { ...manager, selfAvailability: 'drain' };
-const spot = { trigger: 'spot' as const, drainRequested: true };
+const spot = { spot: true, requestReason: 'spot' as const, drainRequested: true };
 
 describe('nextDrainStep', () => {
   it.each<[string, DrainFacts, string, { force?: boolean; complete?: boolean; alarm?: boolean }?]>([
@@ -34,7 +35,9 @@ describe('nextDrainStep', () => {
     ['manager stopping while held: ends without completing', { ...drained, stopping: true }, 'finish', { complete: false }],
     ['manager stopping before it drained itself: ends without completing', { ...manager, stopping: true }, 'finish', { complete: false }],
     ['demoted manager (now worker) leaves', { ...worker, selfAvailability: undefined }, 'leave', { force: false }],
-    ['spot: first asks the leader to drain (and demote) it', { ...worker, trigger: 'spot', localTasks: 4 }, 'request-drain'],
+    ['spot: first asks the leader to drain (and demote) it', { ...worker, spot: true, requestReason: 'spot', localTasks: 4 }, 'request-drain', { tag: 'spot' } as never],
+    ['scale-in into a warm pool: asks the leader too (a pool instance is no group member)', { ...manager, requestReason: 'scale-in' }, 'request-drain', { tag: 'scale-in' } as never],
+    ['scale-in into a warm pool, asked: drains itself, then waits for its demotion', { ...drained, requestReason: 'scale-in', drainRequested: true }, 'wait'],
     ['spot worker waits for its tasks to move', { ...worker, ...spot, localTasks: 4 }, 'wait'],
     ['spot worker leaves at the notice\'s deadline', { ...worker, ...spot, localTasks: 4, tasksDeadlinePassed: true }, 'leave', { force: false }],
     ['spot manager drains itself', { ...manager, ...spot }, 'drain-self'],

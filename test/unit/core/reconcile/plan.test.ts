@@ -26,16 +26,16 @@ function facts(pairs: [SwarmNode, FleetInstance | undefined][], over: Partial<Re
       groups: [{ name: 'lab-managers', role: 'manager' }, { name: 'lab-workers', role: 'worker' }],
       instances: pairs.flatMap(([, i]) => (i === undefined ? [] : [i])),
     },
-    ec2States: new Map(),
+    orphans: new Map(),
     downSince: new Map(),
     reapAfterMs: REAP_AFTER,
-    tokenDrift: [],
+    secretDrift: [],
     refused: new Map(),
     ...over,
   };
 }
 
-const summary = (f: ReconcileFacts): string[] => planReconcile(f).actions.map((a) => (a.kind === 'publish-token' ? `publish-token ${a.role}` : `${a.kind} ${a.nodeId}`));
+const summary = (f: ReconcileFacts): string[] => planReconcile(f).actions.map((a) => (a.kind === 'publish-secret' ? `publish-secret ${a.secret}` : `${a.kind} ${a.nodeId}`));
 const downLongAgo = (...ids: string[]): Map<string, number> => new Map(ids.map((id) => [id, NOW - REAP_AFTER - 1]));
 const healthy = [managerPair(1, { leader: true }), managerPair(2), managerPair(3), workerPair(1)];
 
@@ -87,7 +87,7 @@ describe('planReconcile', () => {
     ['partitioned worker, EC2 running, Down for ages: never reaped', facts([...healthy.slice(0, 3), workerPair(1, { state: 'down' })], { downSince: downLongAgo('w1') }), []],
     [
       'worker in no ASG but EC2 says running: never reaped',
-      facts([...healthy.slice(0, 3), [workerPair(1, { state: 'down' })[0], undefined]], { downSince: downLongAgo('w1'), ec2States: new Map([['i-w1', 'running']]) }),
+      facts([...healthy.slice(0, 3), [workerPair(1, { state: 'down' })[0], undefined]], { downSince: downLongAgo('w1'), orphans: new Map([['i-w1', { state: 'running', drainRequest: undefined }]]) }),
       [],
     ],
     [
@@ -115,7 +115,8 @@ describe('planReconcile', () => {
       ['remove w1old'],
     ],
     ['unknown node (no instance has its address), Down long: removed', facts([...healthy, [node('x9', { state: 'down', addr: '10.9.9.9' }), undefined]], { downSince: downLongAgo('x9') }), ['remove x9']],
-    ['token rotated: publish', facts(healthy, { tokenDrift: ['worker'] }), ['publish-token worker']],
+    ['token rotated: publish', facts(healthy, { secretDrift: ['worker-token'] }), ['publish-secret worker-token']],
+    ['autolock turned on or its key rotated: publish the key', facts(healthy, { secretDrift: ['unlock-key'] }), ['publish-secret unlock-key']],
     [
       'a Down node whose spec says manager but that is out of raft (no ManagerStatus): removed, not demoted',
       facts([managerPair(1, { leader: true }), managerPair(2), managerPair(3), [node('m4', { role: 'manager', state: 'down', manager: undefined }), undefined]], { downSince: downLongAgo('m4') }),
