@@ -153,4 +153,14 @@ describe('example CloudFormation stack', () => {
       expect(rule.SourceSecurityGroupId).toEqual({ Ref: 'SwarmSecurityGroup' });
     }
   });
+
+  it('offers an optional warm pool for the workers that takes scaled-in instances back, hibernation configured only when asked', () => {
+    expect(template.Parameters.WarmPoolState).toMatchObject({ Default: 'none', AllowedValues: ['none', 'Stopped', 'Running', 'Hibernated'] });
+    const [, pool] = ofType('AWS::AutoScaling::WarmPool')[0]!;
+    expect((pool as { Condition?: string }).Condition).toBe('HasWarmPool');
+    expect(pool.Properties).toMatchObject({ AutoScalingGroupName: { Ref: 'WorkerGroup' }, PoolState: { Ref: 'WarmPoolState' }, InstanceReusePolicy: { ReuseOnScaleIn: true } });
+    const worker = resources.WorkerLaunchTemplate!.Properties.LaunchTemplateData as Record<string, unknown>;
+    expect(worker.HibernationOptions).toEqual({ 'Fn::If': ['Hibernates', { Configured: true }, { Ref: 'AWS::NoValue' }] });
+    expect(JSON.stringify(worker.BlockDeviceMappings)).toContain('"Encrypted":true');
+  });
 });
