@@ -1,6 +1,7 @@
 import { detectLifecycleEvents, standingDrainRequest, type LifecycleEvent, type LifecycleObservation } from '../../core/watch/lifecycle-events.js';
 import type { Logger } from '../../log/logger.js';
 import type { Clock } from '../../ports/clock.js';
+import type { BootRecord } from '../../ports/boot-record.js';
 import type { InstanceMetadata } from '../../ports/instance-metadata.js';
 import type { Drainer } from '../drain/drainer.js';
 import { pause } from '../shared/pause.js';
@@ -17,8 +18,8 @@ export interface LifecycleWatcherDeps {
   drainRequests: DrainRequestKeeper;
   /** Boot's procedure, run in place when a warm pool instance goes into service without a reboot. */
   boot(): Promise<void>;
-  /** Whether the last boot left this node a member (a fresh warm pool instance never was). */
-  wasMember(): Promise<boolean>;
+  /** What the last boot left: whether this node is a member, and whether boot skipped the join (a pool instance). */
+  lastBoot(): Promise<Pick<BootRecord, 'member' | 'outcome'> | undefined>;
 }
 
 async function observe(metadata: InstanceMetadata, at: number): Promise<LifecycleObservation> {
@@ -49,11 +50,13 @@ export async function watchLifecycle(deps: LifecycleWatcherDeps, stop: AbortSign
       previous = current;
       for (const event of events) {
         log.info({ event }, `lifecycle event: ${event.kind}`);
-        if (event.kind === 'from-warm-pool' && booting === undefined) {
-          booting = deps.boot().finally(() => {
-            booting = undefined;
-          });
-        } else if (event.kind === 'to-warm-pool' && event.resumed && !(await deps.wasMember())) {
+        if (event.kind === 'from-warm-pool') {
+          if (booting === undefined && (event.from !== undefined || (await leftOutByBoot(deps)))) {
+            booting = deps.boot().finally(() => {
+              booting = undefined;
+            });
+          }
+        } else if (event.kind === 'to-warm-pool' && event.resumed && (await deps.lastBoot())?.member !== true) {
           log.info({ event }, 'a fresh warm pool instance: nothing to drain');
         } else {
           const part = drainPart(event);
@@ -67,6 +70,12 @@ export async function watchLifecycle(deps: LifecycleWatcherDeps, stop: AbortSign
     await pause(clock, deps.pollIntervalMs, stop);
   }
   await Promise.all([deps.drainer.settled(), booting]);
+}
+
+/** Boot answered a pool launch without joining (and nothing made the node a member since). */
+async function leftOutByBoot(deps: LifecycleWatcherDeps): Promise<boolean> {
+  const last = await deps.lastBoot();
+  return last?.outcome === 'no-join' && !last.member;
 }
 
 function drainPart(event: LifecycleEvent): Parameters<Drainer['take']>[0] | undefined {

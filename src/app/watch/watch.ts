@@ -46,7 +46,7 @@ export async function watch(context: WatchContext): Promise<number> {
         eventLeadMs: config.eventLeadMs,
         drainer,
         drainRequests,
-        wasMember: async () => (await services.bootRecords.read())?.member ?? false,
+        lastBoot: () => services.bootRecords.read(),
         // Same procedure and exit semantics as `swarmnode boot`: a pool instance joins, then answers its launching action.
         boot: async () => {
           const code = await boot({ ...context, log: bootLog }).catch((error: unknown) => {

@@ -23,8 +23,12 @@ export type LifecycleEvent =
    * `resumed`: first seen by this watcher (after a restart), so it may as well be a fresh pool instance.
    */
   | { kind: 'to-warm-pool'; target: string; resumed: boolean }
-  /** A running or hibernated pool instance goes into service without a reboot: boot's procedure must run. */
-  | { kind: 'from-warm-pool'; from: string }
+  /**
+   * A running or hibernated pool instance goes into service without a reboot: boot's procedure must
+   * run. `from` is undefined on a first observation in service: the pool may have handed the instance
+   * out before this watcher started, so the watcher asks the boot record whether boot left it out.
+   */
+  | { kind: 'from-warm-pool'; from: string | undefined }
   | { kind: 'spot-interruption'; action: string; time: string };
 
 /** Both the plain and the warm-pool terminations come with a terminating hook to answer. */
@@ -42,8 +46,8 @@ function isPoolTarget(target: string | undefined): boolean {
  * Events for the step from `previous` to `current`: one per transition, none when nothing changed,
  * however many polls see the same state. A first observation (no previous, e.g. right after a restart)
  * is a transition from the unknown, so a watcher restarted mid-termination still sees `terminating`.
- * A warm pool target on a first observation may be a scale-in to resume or a fresh pool instance:
- * the event says it is `resumed`, and the watcher asks the boot record whether the node was a member.
+ * A warm pool target on a first observation may be a scale-in to resume or a fresh pool instance,
+ * and InService may be a pool instance already handed out: the watcher asks the boot record.
  */
 export function detectLifecycleEvents(previous: LifecycleObservation | undefined, current: LifecycleObservation): LifecycleEvent[] {
   const events: LifecycleEvent[] = [];
@@ -54,8 +58,8 @@ export function detectLifecycleEvents(previous: LifecycleObservation | undefined
       events.push({ kind: 'terminating', target: current.target as string });
     } else if (isPoolTarget(current.target) && (previous === undefined || previousTarget === 'InService')) {
       events.push({ kind: 'to-warm-pool', target: current.target as string, resumed: previous === undefined });
-    } else if (current.target === 'InService' && isPoolTarget(previousTarget)) {
-      events.push({ kind: 'from-warm-pool', from: previousTarget as string });
+    } else if (current.target === 'InService' && (previous === undefined || isPoolTarget(previousTarget))) {
+      events.push({ kind: 'from-warm-pool', from: previousTarget });
     }
   }
   const spot = current.spot;

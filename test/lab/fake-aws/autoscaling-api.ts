@@ -4,7 +4,7 @@ import type { FakeCloud } from './fake-cloud.js';
 import { globalTimeoutSec } from './lifecycle.js';
 import { paginate } from './pagination.js';
 import type { QueryParams } from './query-params.js';
-import type { FakeGroup, FakeInstance, LifecycleResult, PoolState, WarmPool } from './types.js';
+import { SCALING_PROCESSES, type FakeGroup, type FakeInstance, type LifecycleResult, type PoolState, type ScalingProcess, type WarmPool } from './types.js';
 import type { QueryHandler } from './wire.js';
 import type { XmlValue } from './xml.js';
 
@@ -69,6 +69,16 @@ export const autoscalingApi: Record<string, QueryHandler> = {
 
   RecordLifecycleActionHeartbeat(p, { cloud }) {
     cloud.recordLifecycleActionHeartbeat(p.required('AutoScalingGroupName'), actionRef(p));
+    return {};
+  },
+
+  SuspendProcesses(p, { cloud }) {
+    cloud.suspendProcesses(p.required('AutoScalingGroupName'), scalingProcesses(p));
+    return {};
+  },
+
+  ResumeProcesses(p, { cloud }) {
+    cloud.resumeProcesses(p.required('AutoScalingGroupName'), scalingProcesses(p));
     return {};
   },
 
@@ -198,9 +208,18 @@ function groupXml(cloud: FakeCloud, g: FakeGroup): Record<string, XmlValue> {
     Tags: Object.entries(g.tags).map(([Key, Value]) => ({ ResourceId: g.name, ResourceType: 'auto-scaling-group', Key, Value, PropagateAtLaunch: true })),
     TerminationPolicies: ['Default'],
     NewInstancesProtectedFromScaleIn: false,
+    SuspendedProcesses: [...g.suspended].map(([ProcessName, at]) => ({ ProcessName, SuspensionReason: `User suspended at ${at.toISOString()}` })),
     WarmPoolConfiguration: warmPoolXml(g.warmPool),
     WarmPoolSize: g.warmPool === undefined ? undefined : g.warmIds.length,
   };
+}
+
+/** ScalingProcesses.member.N; an unknown name is a ValidationError, as on AWS. */
+function scalingProcesses(p: QueryParams): ScalingProcess[] {
+  return p.list('ScalingProcesses.member').map((name) => {
+    if (!(SCALING_PROCESSES as readonly string[]).includes(name)) throw new AwsError('ValidationError', `Unknown process name: ${name}`);
+    return name as ScalingProcess;
+  });
 }
 
 function warmPoolXml(pool: WarmPool | undefined): XmlValue {

@@ -1,4 +1,4 @@
-import { CompleteLifecycleActionCommand, DescribeAutoScalingInstancesCommand } from '@aws-sdk/client-auto-scaling';
+import { CompleteLifecycleActionCommand, DescribeAutoScalingGroupsCommand, DescribeAutoScalingInstancesCommand, ResumeProcessesCommand, SuspendProcessesCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstanceStatusCommand } from '@aws-sdk/client-ec2';
 import { MetadataService } from '@aws-sdk/ec2-metadata-service';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -115,6 +115,37 @@ describe('fake EC2 events: Spot interruptions, rebalance recommendations, schedu
     expect(completed).toMatchObject({ State: 'completed', Description: '[Completed] scheduled reboot', EventId: event.eventId });
     expect(JSON.parse(await metadata('events/maintenance/history'))).toEqual([completed]);
     expect((await f.ec2.send(new DescribeInstanceStatusCommand({ InstanceIds: [id] }))).InstanceStatuses?.[0]?.Events?.[0]?.Description).toBe('[Completed] scheduled reboot');
+    await waitFor(() => f.cloud.group('g')?.instanceIds.length === 2);
+  });
+
+  it('a scheduled reboot with HealthCheck and ReplaceUnhealthy suspended: EC2 reboots the instance, the group keeps it InService and healthy', async () => {
+    const [id = ''] = await f.cloud.createGroup({ name: 'g', tags: {}, desired: 1, hooks: [drainHook] });
+    await f.asg.send(new SuspendProcessesCommand({ AutoScalingGroupName: 'g', ScalingProcesses: ['HealthCheck', 'ReplaceUnhealthy'] }));
+    const [group] = (await f.asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['g'] }))).AutoScalingGroups ?? [];
+    expect(group?.SuspendedProcesses?.map((p) => p.ProcessName).sort()).toEqual(['HealthCheck', 'ReplaceUnhealthy']);
+    expect(group?.SuspendedProcesses?.[0]?.SuspensionReason).toMatch(/^User suspended at \d{4}-/);
+    await expect(f.asg.send(new SuspendProcessesCommand({ AutoScalingGroupName: 'g', ScalingProcesses: ['Reboot'] }))).rejects.toMatchObject({ name: 'ValidationError' });
+
+    const event = f.cloud.scheduleEvent(id, 'system-reboot', { inMs: 200 });
+    await waitFor(() => event.state === 'completed');
+    expect(callsOf(id)).toContain('reboot');
+    expect(f.cloud.instance(id)).toMatchObject({ lifecycleState: 'InService', health: 'Healthy' });
+    expect(statesOf(id)).not.toContain('Terminating');
+
+    // Resumed: nothing was marked, so nothing is replaced.
+    await f.asg.send(new ResumeProcessesCommand({ AutoScalingGroupName: 'g' }));
+    expect((await f.asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['g'] }))).AutoScalingGroups?.[0]?.SuspendedProcesses).toEqual([]);
+    expect(f.cloud.group('g')?.instanceIds).toEqual([id]);
+  });
+
+  it('with ReplaceUnhealthy alone suspended an Unhealthy instance is kept, marked, and replaced once the process is resumed', async () => {
+    const [id = ''] = await f.cloud.createGroup({ name: 'g', tags: {}, desired: 1, hooks: [drainHook] });
+    f.cloud.suspendProcesses('g', ['ReplaceUnhealthy']);
+    f.cloud.scheduleEvent(id, 'instance-reboot', { inMs: 100 });
+    await waitFor(() => callsOf(id).includes('reboot'));
+    expect(f.cloud.instance(id)).toMatchObject({ lifecycleState: 'InService', health: 'Unhealthy' });
+    f.cloud.resumeProcesses('g', ['ReplaceUnhealthy']);
+    await waitFor(() => f.cloud.instance(id)?.lifecycleState === 'Terminating:Wait');
     await waitFor(() => f.cloud.group('g')?.instanceIds.length === 2);
   });
 

@@ -4,7 +4,7 @@ import { AwsError } from './aws-error.js';
 import { CallCounter, type CallStats } from './call-counter.js';
 import { Faults } from './faults.js';
 import { FakeKms } from './kms.js';
-import { LifecycleActions, type ActionRef } from './lifecycle.js';
+import { LifecycleActions, type ActionOutcome, type ActionRef } from './lifecycle.js';
 import { ParameterStore, type StoredParameter } from './parameter-store.js';
 import type { AwsThrottle, AwsThrottleOptions } from './aws-throttle.js';
 import { FakeS3, type BucketOptions, type FakeBucket, type S3Version } from './s3.js';
@@ -19,12 +19,14 @@ import type {
   LifecycleResult,
   LifecycleState,
   PowerOff,
+  ScalingProcess,
   ScheduledEvent,
   ScheduledEventCode,
   SpotAction,
   TransitionEvent,
   WarmPoolSpec,
 } from './types.js';
+import { SCALING_PROCESSES } from './types.js';
 import { isWarm, isWarmed, isWarmTerminating, warmPoolOf, warmPoolSize } from './warm-pool.js';
 
 export type {
@@ -135,6 +137,7 @@ export class FakeCloud {
       instanceIds: [],
       warmPool: undefined,
       warmIds: [],
+      suspended: new Map(),
     };
     group.warmPool = spec.warmPool === undefined ? undefined : warmPoolOf(group, spec.warmPool);
     assertDesired(group, spec.desired);
@@ -212,10 +215,14 @@ export class FakeCloud {
     return this.reconcile(group).entered;
   }
 
-  /** An Unhealthy instance is replaced once InService (or warmed in the pool), as the ASG's health check would. */
+  /**
+   * An Unhealthy instance is replaced once InService (or warmed in the pool), as the ASG's health
+   * check would; with ReplaceUnhealthy suspended it stays, marked, until the process is resumed.
+   */
   setInstanceHealth(instanceId: string, health: 'Healthy' | 'Unhealthy'): Promise<string[]> {
     const { instance, group } = this.requireMember(instanceId);
     instance.health = health;
+    if (group.suspended.has('ReplaceUnhealthy')) return Promise.resolve([]);
     if (health === 'Unhealthy' && isWarmed(instance.lifecycleState)) {
       this.beginPoolTermination(instance, { hooks: true });
       return this.reconcile(group).entered;
@@ -288,7 +295,8 @@ export class FakeCloud {
     }
     const event = newScheduledEvent(code, new Date(this.now() + (opts.inMs ?? 0)), opts.description);
     instance.events.push(event);
-    if (instance.lifecycleState === 'InService') instance.health = 'Unhealthy';
+    const group = this.groupOf(instance);
+    if (instance.lifecycleState === 'InService' && group?.suspended.has('HealthCheck') !== true) instance.health = 'Unhealthy';
     this.at(event.notBefore, () => void this.carryOut(instance, event, opts.maintenanceMs ?? 10_000));
     return event;
   }
@@ -345,6 +353,33 @@ export class FakeCloud {
       throw new AwsError('ValidationError', `LifecycleActionResult must be CONTINUE or ABANDON, not ${String(result)}`);
     }
     this.actions.complete(this.scoped(groupName, ref), result);
+  }
+
+  /**
+   * SuspendProcesses (all of them when `processes` is empty). "You might choose to suspend the
+   * HealthCheck and ReplaceUnhealthy processes to reboot instances without Amazon EC2 Auto Scaling
+   * terminating the instances based on its health checks" (suspend-resume considerations): with
+   * HealthCheck suspended, EC2's findings (stopped, scheduled events) mark nothing; with
+   * ReplaceUnhealthy suspended, Unhealthy instances are kept. The other processes are recorded only.
+   */
+  suspendProcesses(groupName: string, processes: readonly ScalingProcess[]): void {
+    const group = this.requireGroup(groupName);
+    for (const process of processes.length === 0 ? SCALING_PROCESSES : processes) if (!group.suspended.has(process)) group.suspended.set(process, new Date(this.now()));
+  }
+
+  /** ResumeProcesses; a resumed ReplaceUnhealthy replaces the instances marked Unhealthy meanwhile. */
+  resumeProcesses(groupName: string, processes: readonly ScalingProcess[]): void {
+    const group = this.requireGroup(groupName);
+    for (const process of processes.length === 0 ? SCALING_PROCESSES : processes) group.suspended.delete(process);
+    if (group.suspended.has('ReplaceUnhealthy')) return;
+    for (const id of [...group.instanceIds, ...group.warmIds]) {
+      if (this.instance(id)?.health === 'Unhealthy') void this.setInstanceHealth(id, 'Unhealthy').catch(reportedAlready);
+    }
+  }
+
+  /** How each hook's action ended (completed or timed out, with which result), optionally for one instance. */
+  lifecycleOutcomes(instanceId?: string): ActionOutcome[] {
+    return this.actions.outcomes.filter((o) => instanceId === undefined || o.instanceId === instanceId);
   }
 
   lifecycleActionToken(instanceId: string, hookName: string): string | undefined {
@@ -811,9 +846,14 @@ export class FakeCloud {
     if (event.state === 'active') settleEvent(event, 'completed');
   }
 
-  /** The group's health check found an InService instance unhealthy: terminate (hooks apply) and replace it. */
+  /**
+   * The group's EC2 health check found an InService instance unhealthy: terminate (hooks apply) and
+   * replace it, unless HealthCheck (nothing is marked) or ReplaceUnhealthy (kept, marked) is suspended.
+   */
   private replaceUnhealthy(instance: FakeInstance, group: FakeGroup): void {
+    if (group.suspended.has('HealthCheck')) return;
     instance.health = 'Unhealthy';
+    if (group.suspended.has('ReplaceUnhealthy')) return;
     this.beginTermination(instance);
     this.reconcileInBackground(group);
   }

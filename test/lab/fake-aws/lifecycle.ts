@@ -21,6 +21,17 @@ interface InstanceActions {
   abandoned: boolean;
 }
 
+/** How one hook's action ended: what AWS's activity history tells ("... completed" or "... timed out"). */
+export interface ActionOutcome {
+  instanceId: string;
+  hookName: string;
+  transition: HookTransition;
+  result: LifecycleResult;
+  /** Completed by a CompleteLifecycleAction call, or by the heartbeat timeout (the hook's DefaultResult). */
+  by: 'completion' | 'timeout';
+  at: number;
+}
+
 export interface ActionRef {
   hookName: string;
   instanceId?: string;
@@ -35,6 +46,8 @@ export interface ActionRef {
 export class LifecycleActions {
   private readonly byInstance = new Map<string, InstanceActions>();
   private closed = false;
+  /** Every action that ended, in order. */
+  readonly outcomes: ActionOutcome[] = [];
 
   constructor(private readonly onDone: (instanceId: string, transition: HookTransition, result: LifecycleResult) => void) {}
 
@@ -64,7 +77,7 @@ export class LifecycleActions {
 
   complete(ref: ActionRef, result: LifecycleResult): void {
     const { instanceId } = this.find(ref);
-    this.resolve(instanceId, ref.hookName, result);
+    this.resolve(instanceId, ref.hookName, result, 'completion');
   }
 
   /** Drops an instance's actions without a result (the instance crashed or was force-terminated). */
@@ -83,15 +96,16 @@ export class LifecycleActions {
   private arm(instanceId: string, hook: HookSpec, globalDeadline: number): NodeJS.Timeout {
     const delayMs = Math.min(hook.heartbeatTimeoutSec * 1000, globalDeadline - Date.now());
     return setTimeout(() => {
-      if (!this.closed) this.resolve(instanceId, hook.name, hook.defaultResult);
+      if (!this.closed) this.resolve(instanceId, hook.name, hook.defaultResult, 'timeout');
     }, Math.max(0, delayMs));
   }
 
-  private resolve(instanceId: string, hookName: string, result: LifecycleResult): void {
+  private resolve(instanceId: string, hookName: string, result: LifecycleResult, by: ActionOutcome['by']): void {
     const actions = this.byInstance.get(instanceId);
     const action = actions?.pending.get(hookName);
     if (actions === undefined || action === undefined) return;
     clearTimeout(action.timer);
+    this.outcomes.push({ instanceId, hookName, transition: actions.transition, result, by, at: Date.now() });
     actions.pending.delete(hookName);
     if (result === 'ABANDON') actions.abandoned = true;
     // On AWS, ABANDON by one hook of a launch ends the launch at once; the other hooks don't matter.

@@ -156,7 +156,13 @@ export interface FakeGroup {
   warmPool: WarmPool | undefined;
   /** Warm pool instances (Warmed:*), in the order they entered the pool. */
   warmIds: string[];
+  /** SuspendProcesses, with when: the lab acts on HealthCheck and ReplaceUnhealthy (the others are only recorded). */
+  suspended: Map<ScalingProcess, Date>;
 }
+
+/** The processes SuspendProcesses accepts (Auto Scaling API reference, ProcessType). */
+export const SCALING_PROCESSES = ['Launch', 'Terminate', 'AddToLoadBalancer', 'AlarmNotification', 'AZRebalance', 'HealthCheck', 'InstanceRefresh', 'ReplaceUnhealthy', 'ScheduledActions'] as const;
+export type ScalingProcess = (typeof SCALING_PROCESSES)[number];
 
 export interface TransitionEvent {
   instanceId: string;

@@ -3,7 +3,7 @@ import { Drainer } from '../../../../src/app/drain/drainer.js';
 import { DrainRequestKeeper } from '../../../../src/app/watch/drain-request.js';
 import { watchLifecycle, type LifecycleWatcherDeps } from '../../../../src/app/watch/lifecycle-watcher.js';
 import type { DrainTrigger } from '../../../../src/core/drain/step.js';
-import type { DrainRequestRecord } from '../../../../src/ports/boot-record.js';
+import type { BootRecord, DrainRequestRecord } from '../../../../src/ports/boot-record.js';
 import type { InstanceMetadata, ScheduledEvent } from '../../../../src/ports/instance-metadata.js';
 import { FakeClock, FakeFleet, silentLog } from '../watch-fakes.js';
 
@@ -42,7 +42,7 @@ interface Run {
 }
 
 /** Runs the watcher over the script; drains are recorded (they take `drainMs` of virtual time). */
-async function run(steps: Step[], opts: { polls?: number; drainMs?: number; wasMember?: boolean } = {}): Promise<Run> {
+async function run(steps: Step[], opts: { polls?: number; drainMs?: number; lastBoot?: Pick<BootRecord, 'member' | 'outcome'> } = {}): Promise<Run> {
   const clock = new FakeClock();
   const stop = new AbortController();
   const metadata = scripted(steps);
@@ -73,7 +73,7 @@ async function run(steps: Step[], opts: { polls?: number; drainMs?: number; wasM
     drainer,
     drainRequests: keeper,
     boot: async () => void result.boots++,
-    wasMember: async () => opts.wasMember ?? true,
+    lastBoot: async () => ('lastBoot' in opts ? opts.lastBoot : { member: true, outcome: 'healthy' }),
   };
   const watching = watchLifecycle(deps, stop.signal);
   while (metadata.polls < (opts.polls ?? steps.length + 3)) await clock.sleep(1_000);
@@ -83,6 +83,8 @@ async function run(steps: Step[], opts: { polls?: number; drainMs?: number; wasM
 }
 
 const notice = { action: 'terminate', time: '2030-01-01T00:02:00Z' };
+/** What boot leaves on a pool instance: it answered the launching action and did not join. */
+const POOL_BOOT = { member: false, outcome: 'no-join' } as const;
 
 describe('watchLifecycle: sources feed one drain path', () => {
   it('one drain per transition however many polls see it', async () => {
@@ -107,14 +109,28 @@ describe('watchLifecycle: sources feed one drain path', () => {
   });
 
   it('a fresh warm pool instance (never a member) first seen in the pool: nothing to drain', async () => {
-    const { drains } = await run([{ target: 'Warmed:Running' }], { wasMember: false });
+    const { drains } = await run([{ target: 'Warmed:Running' }], { lastBoot: POOL_BOOT });
     expect(drains).toEqual([]);
   });
 
   it('a running pool instance going into service without a reboot runs boot\'s procedure', async () => {
-    const { boots, drains } = await run([{ target: 'Warmed:Running' }, { target: 'Warmed:Running' }, { target: 'InService' }], { wasMember: false });
+    const { boots, drains } = await run([{ target: 'Warmed:Running' }, { target: 'Warmed:Running' }, { target: 'InService' }], { lastBoot: POOL_BOOT });
     expect(boots).toBe(1);
     expect(drains).toEqual([]);
+  });
+
+  it('a pool instance handed out before watch started (first seen in service) runs boot\'s procedure once', async () => {
+    const { boots } = await run([{ target: 'InService' }, { target: 'InService' }], { lastBoot: POOL_BOOT });
+    expect(boots).toBe(1);
+  });
+
+  it.each([
+    ['a member restarted in service', { member: true, outcome: 'healthy' }],
+    ['a boot that failed (systemd and the launching hook deal with it)', { member: false, outcome: 'failed' }],
+    ['no boot record', undefined],
+  ] as const)('first seen in service, %s: no boot procedure', async (_name, lastBoot) => {
+    const { boots } = await run([{ target: 'InService' }], { lastBoot });
+    expect(boots).toBe(0);
   });
 
   it('a rebalance recommendation tags the instance once; a scheduled reboot ahead tags it, and the tag goes once the event is over', async () => {

@@ -7,7 +7,7 @@ const spotNotice = { action: 'terminate', time: '2030-01-01T00:02:00Z' };
 
 describe('detectLifecycleEvents', () => {
   it.each([
-    ['first poll in service', undefined, obs('InService'), ['target-changed']],
+    ['first poll in service: maybe a pool instance handed out before watch started (the watcher asks the boot record)', undefined, obs('InService'), ['target-changed', 'from-warm-pool']],
     ['same state again', obs('InService'), obs('InService'), []],
     ['scale-in begins', obs('InService'), obs('Terminated'), ['target-changed', 'terminating']],
     ['still terminating on the next poll', obs('Terminated'), obs('Terminated'), []],
