@@ -79,10 +79,11 @@ export async function waitForSwarm(lab: Lab, expectedNodes: number, timeoutMs = 
   );
 }
 
-export async function createService(lab: Lab, managerId: string, name: string, replicas: number, stopGraceSec: number): Promise<void> {
+/** A service of `sleep 1d` tasks: PID 1 of each ignores SIGTERM, so stopping one takes its whole StopGracePeriod. */
+export async function createService(lab: Lab, managerId: string, name: string, replicas: number, stopGraceSec: number, constraints: string[] = []): Promise<void> {
   await lab.docker(managerId).createService({
     Name: name,
-    TaskTemplate: { ContainerSpec: { Image: LAB_IMAGE, Command: ['sleep', '1d'], StopGracePeriod: stopGraceSec * 1e9 } },
+    TaskTemplate: { ContainerSpec: { Image: LAB_IMAGE, Command: ['sleep', '1d'], StopGracePeriod: stopGraceSec * 1e9 }, Placement: { Constraints: constraints } },
     Mode: { Replicated: { Replicas: replicas } },
   });
 }
