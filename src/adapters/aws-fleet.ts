@@ -21,6 +21,7 @@ import type {
   LifecycleTransition,
   OwnGroup,
 } from '../ports/fleet.js';
+import { isGoneForGood } from '../core/cluster/instance-gone.js';
 import { fromAwsError } from '../errors/from-aws-error.js';
 import { AWS_CALL_BUDGET_MS, awsCall, awsErrorName } from './aws-call.js';
 
@@ -115,7 +116,12 @@ export class AwsFleet implements Fleet {
 
   async ec2Facts(instanceIds: string[]): Promise<Map<string, Ec2Facts>> {
     const described = await this.describe(instanceIds);
-    return new Map([...described].map(([id, instance]) => [id, { state: instance.State?.Name ?? 'unknown', drainRequest: drainRequestOf(instance) }]));
+    return new Map(
+      [...described].map(([id, instance]) => {
+        const state = instance.State?.Name ?? 'unknown';
+        return [id, { state, drainRequest: drainRequestOf(instance), goneAt: isGoneForGood(state) ? transitionTime(instance.StateTransitionReason) : undefined }];
+      }),
+    );
   }
 
   /** One DescribeInstances per 1000 ids; ids EC2 has forgotten are dropped and the chunk asked once more. */
@@ -201,4 +207,16 @@ export class AwsFleet implements Fleet {
       this.autoscaling.send(new SetInstanceHealthCommand({ InstanceId: instanceId, HealthStatus: 'Unhealthy', ShouldRespectGracePeriod: false }), { abortSignal }),
     );
   }
+}
+
+/**
+ * The time in EC2's StateTransitionReason, e.g. `User initiated (2017-10-10 21:18:52 GMT)` (the
+ * DescribeInstances reference: "the reason for the most recent state transition. This might be an
+ * empty string"): when a terminated instance began to go. undefined when EC2 gives no time.
+ */
+export function transitionTime(reason: string | undefined): number | undefined {
+  const match = /\((\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) GMT\)/.exec(reason ?? '');
+  if (match === null) return undefined;
+  const at = Date.parse(`${match[1]}T${match[2]}Z`);
+  return Number.isNaN(at) ? undefined : at;
 }

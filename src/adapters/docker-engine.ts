@@ -102,6 +102,10 @@ export class DockerEngine implements Engine {
     return String(nodeId).replace(/"/g, '').trim();
   }
 
+  async forceNewCluster(advertiseAddr: string): Promise<void> {
+    await this.#call('POST /swarm/init', () => this.#docker.swarmInit({ ListenAddr: LISTEN_ADDR, AdvertiseAddr: advertiseAddr, ForceNewCluster: true }));
+  }
+
   async join(remoteAddrs: string[], token: Secret, advertiseAddr: string): Promise<void> {
     await this.#call('POST /swarm/join', () =>
       this.#docker.swarmJoin({ ListenAddr: LISTEN_ADDR, AdvertiseAddr: advertiseAddr, RemoteAddrs: remoteAddrs, JoinToken: token.reveal() }),

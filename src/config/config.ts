@@ -19,6 +19,10 @@ export interface Config {
   reapAfterMs: number;
   pollIntervalMs: number;
   eventLeadMs: number;
+  /** Quorum recovery and rebirth act by themselves; false: `status` and the log only advise. */
+  autoRecover: boolean;
+  /** How long every missing manager must have been gone for good before recovery acts. */
+  recoverAfterMs: number;
   stateDir: string;
   logLevel: string;
 }

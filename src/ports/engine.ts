@@ -31,6 +31,11 @@ export interface Engine {
   info(): Promise<EngineInfo>;
   /** Returns the new node id. */
   init(advertiseAddr: string): Promise<string>;
+  /**
+   * `swarm init --force-new-cluster`: this manager becomes the only raft member of its swarm, which
+   * keeps its id, services and tokens. Only ever after recovery proved every other member gone.
+   */
+  forceNewCluster(advertiseAddr: string): Promise<void>;
   join(remoteAddrs: string[], token: Secret, advertiseAddr: string): Promise<void>;
   leave(force: boolean): Promise<void>;
   unlock(key: Secret): Promise<void>;

@@ -23,6 +23,8 @@ export interface FleetInstance {
 export interface Ec2Facts {
   /** pending, running, stopping, stopped, shutting-down, terminated. */
   state: string;
+  /** When a shutting-down or terminated instance began to go (EC2's StateTransitionReason); undefined if EC2 does not say. */
+  goneAt?: number;
   /** The `swarmnode:drain` tag. */
   drainRequest: string | undefined;
 }

@@ -1,12 +1,23 @@
 import type { Role } from '../config/config.js';
 import type { Secret } from '../log/secret.js';
 
+/** A raft member as the leader last recorded it: its instance and raft (advertise) address. */
+export interface RecordedManager {
+  /** '' when the leader could not tell the member's instance: recovery then never counts it gone. */
+  instanceId: string;
+  /** Host part of the raft address (ManagerStatus.Addr). */
+  addr: string;
+}
+
 /** The `cluster` parameter: public facts about the swarm, never secret. */
 export interface ClusterRecord {
   swarmId: string;
+  /** 1 for the cluster's first swarm; one more for each swarm reborn after every manager was lost. */
+  generation: number;
   createdAt: string;
   createdBy: string;
-  managers: string[];
+  /** The raft members, kept true by the leader: what recovery proves gone before it acts. */
+  managers: RecordedManager[];
 }
 
 /** An init lock as stored: who holds it, and which swarm the holder published, once it did. */
@@ -35,7 +46,10 @@ export interface SecretStore {
   tryLock(name: string, instanceId: string): Promise<boolean>;
   /** undefined when the lock does not exist. */
   readLock(name: string): Promise<LockRecord | undefined>;
-  /** Overwrites the lock its holder holds with the swarm it is about to publish. */
+  /**
+   * Overwrites the lock its holder holds with the swarm it is about to publish (an init lock) or
+   * has recovered (a recovery lock).
+   */
   markLockPublished(name: string, holder: string, swarmId: string): Promise<void>;
   readUnlockKey(): Promise<Secret | undefined>;
   writeUnlockKey(key: Secret): Promise<void>;

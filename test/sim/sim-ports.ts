@@ -368,7 +368,7 @@ class SimEngine implements Engine {
         nodeId: engine.nodeId ?? '',
         clusterId: manager ? member.swarm.id : undefined,
         controlAvailable: manager,
-        remoteManagers: member ? this.world.swarm.members(member.swarm).map((m) => ({ nodeId: m.id, addr: `${m.addr}:2377` })) : [],
+        remoteManagers: member ? this.world.swarm.raftOf(member.swarm, member.node).map((m) => ({ nodeId: m.id, addr: `${m.addr}:2377` })) : [],
         error: engine.error,
         nodeAddr: member?.node.addr ?? '',
       };
@@ -377,6 +377,10 @@ class SimEngine implements Engine {
 
   init(advertiseAddr: string): Promise<string> {
     return this.call('POST /swarm/init', () => this.world.swarmAction(this.proc, 'init', () => undefined, () => this.world.swarm.init(this.me, advertiseAddr).node.id));
+  }
+
+  async forceNewCluster(advertiseAddr: string): Promise<void> {
+    await this.call('POST /swarm/init', () => this.world.swarmAction(this.proc, 'force-new-cluster', () => undefined, () => this.world.swarm.forceNewCluster(this.me, advertiseAddr)));
   }
 
   async join(remoteAddrs: string[], token: Secret, advertiseAddr: string): Promise<void> {
@@ -452,7 +456,7 @@ class SimEngine implements Engine {
       state: this.world.swarm.isDown(n) ? 'down' : 'ready',
       addr: n.addr,
       labels: { ...n.labels },
-      manager: n.raftMember ? { leader: leader?.id === n.id, reachability: reachable ? 'reachable' : 'unreachable', addr: `${n.addr}:2377` } : undefined,
+      manager: n.raftMember && n.raftEpoch === swarm.epoch ? { leader: leader?.id === n.id, reachability: reachable ? 'reachable' : 'unreachable', addr: `${n.addr}:2377` } : undefined,
       spec,
     };
   }

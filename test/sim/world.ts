@@ -138,6 +138,7 @@ export class World implements PortWorld {
   }
 
   swarmAction<T>(proc: Proc, op: string, swarmOf: () => Swarm | undefined, call: () => T): T {
+    if (op === 'force-new-cluster') this.forcingNewCluster(proc.instanceId);
     const swarm = swarmOf();
     const before = swarm !== undefined && this.swarm.hasQuorum(swarm);
     const result = call();
@@ -153,11 +154,37 @@ export class World implements PortWorld {
     return result;
   }
 
+  /** A swarm is published once; a new generation only when no manager of an earlier one may come back. */
   parameterWritten(name: string, value: string): void {
     const swarmId = publishedSwarm(name, value);
-    if (swarmId === undefined) return;
+    if (swarmId === undefined || this.published.has(swarmId)) return;
+    for (const earlier of this.published) {
+      const survivors = this.mayComeBack(earlier);
+      if (survivors.length > 0) this.violation(`two generations alive: swarm ${swarmId} published (${name}) while swarm ${earlier} has managers on ${survivors.join(', ')}`);
+    }
     this.published.add(swarmId);
-    if (this.published.size > 1) this.violation(`two swarms published for one cluster: ${[...this.published].join(', ')} (${name} written)`);
+  }
+
+  /** Instances of a swarm's raft members (any epoch) that are not gone for good and still in it. */
+  mayComeBack(swarmId: string): string[] {
+    const swarm = this.swarm.swarms.get(swarmId);
+    if (swarm === undefined) return [];
+    return [...swarm.nodes.values()]
+      .filter((n) => n.raftMember && !['shutting-down', 'terminated'].includes(this.cloud.instances.get(n.instanceId)?.ec2State ?? 'terminated') && this.swarm.membership(n.instanceId)?.swarm === swarm)
+      .map((n) => n.instanceId);
+  }
+
+  /**
+   * `--force-new-cluster` is only ever right when every other member of the current raft is gone for
+   * good: a manager that may come back (stopped, running, cut off) would find two rafts of one swarm.
+   */
+  private forcingNewCluster(by: string): void {
+    const member = this.swarm.membership(by);
+    if (member === undefined) return;
+    const others = this.swarm.members(member.swarm).filter((n) => n.id !== member.node.id);
+    const alive = others.filter((n) => !['shutting-down', 'terminated'].includes(this.cloud.instances.get(n.instanceId)?.ec2State ?? 'terminated'));
+    this.note(`${by} forces a new cluster of ${member.swarm.id}`);
+    if (alive.length > 0) this.violation(`force-new-cluster of ${member.swarm.id} by ${by} while raft members on ${alive.map((n) => `${n.instanceId} (${this.cloud.instances.get(n.instanceId)?.ec2State})`).join(', ')} may come back`);
   }
 
   stateFile<T>(instanceId: string, name: string): StateFile<T> {
@@ -170,16 +197,15 @@ export class World implements PortWorld {
   }
 
   /**
-   * One swarm per cluster: a second `swarm init` is only ever right when every earlier swarm died
-   * before anything of it was published (its creator crashed between init and publishing).
+   * One live generation per cluster: a second `swarm init` is only ever right when no manager of
+   * any earlier swarm may come back (they crashed before publishing, or a rebirth after every
+   * recorded manager was terminated).
    */
   private initialised(swarmId: string, by: string): void {
     this.note(`${by} init swarm ${swarmId}`);
     for (const earlier of this.inits) {
-      const swarm = this.swarm.swarms.get(earlier.swarmId);
-      const alive = swarm === undefined ? [] : [...swarm.nodes.values()].filter((n) => ['pending', 'running'].includes(this.cloud.instances.get(n.instanceId)?.ec2State ?? '') && this.swarm.membership(n.instanceId)?.swarm === swarm);
-      if (this.published.has(earlier.swarmId)) this.violation(`second swarm ${swarmId} initialised by ${by} although swarm ${earlier.swarmId} (by ${earlier.by}) was published`);
-      else if (alive.length > 0) this.violation(`second swarm ${swarmId} initialised by ${by} beside the live swarm ${earlier.swarmId} (members on ${alive.map((n) => n.instanceId).join(', ')})`);
+      const survivors = this.mayComeBack(earlier.swarmId);
+      if (survivors.length > 0) this.violation(`second swarm ${swarmId} initialised by ${by} beside swarm ${earlier.swarmId} (by ${earlier.by}), whose managers on ${survivors.join(', ')} may come back`);
     }
     this.inits.push({ swarmId, by, at: Date.now() });
   }

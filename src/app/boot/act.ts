@@ -6,7 +6,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { Engine } from '../../ports/engine.js';
 import type { InstanceIdentity } from '../../ports/instance-metadata.js';
 import type { SecretStore } from '../../ports/secret-store.js';
-import { publishSwarm } from '../shared/publish.js';
+import { newClusterRecord, publishSwarm } from '../shared/publish.js';
 
 /** Not done yet: boot waits (backoff with jitter) and observes again, until the join deadline. */
 export class NotYet extends Error {
@@ -87,11 +87,11 @@ async function join(step: Extract<BootStep, { kind: 'join' }>, ctx: ActContext):
   }
 }
 
-async function publish({ lock, record }: Extract<BootStep, { kind: 'publish' }>, ctx: ActContext): Promise<void> {
+async function publish({ lock, record, generation }: Extract<BootStep, { kind: 'publish' }>, ctx: ActContext): Promise<void> {
   const { identity, log } = ctx;
   const published = await publishSwarm(ctx.engine, ctx.secrets, {
     markLock: lock === undefined ? undefined : { name: lock, holder: identity.instanceId },
-    record: record ? (swarmId) => ({ swarmId, createdAt: new Date(ctx.clock.now()).toISOString(), createdBy: identity.instanceId, managers: [identity.localIpv4] }) : undefined,
+    record: record ? (swarmId) => newClusterRecord(swarmId, generation, identity, ctx.clock.now()) : undefined,
   });
-  log.info({ action: 'publish', ...published, lock, record }, record ? 'published the cluster record and the join tokens' : 'published the join tokens');
+  log.info({ action: 'publish', ...published, lock, record, generation }, record ? `published the cluster record (generation ${generation}) and the join tokens` : 'published the join tokens');
 }

@@ -2,6 +2,7 @@ import type { Role } from '../../config/config.js';
 import type { BootFacts, LockLink, NeededFact } from '../../core/boot/facts.js';
 import type { BootStep } from '../../core/boot/step.js';
 import { MAX_LOCK_CHAIN, SWARM_PORT } from '../../core/boot/step.js';
+import { electionGeneration, electionLock } from '../../core/boot/generation.js';
 import { decideBoot } from '../../core/boot/plan.js';
 import { isGoneForGood } from '../../core/cluster/instance-gone.js';
 import { otherRole } from '../../config/config.js';
@@ -11,7 +12,7 @@ import type { Engine } from '../../ports/engine.js';
 import type { Fleet, FleetView } from '../../ports/fleet.js';
 import type { InstanceIdentity } from '../../ports/instance-metadata.js';
 import type { PortProbe } from '../../ports/port-probe.js';
-import type { LockRecord, SecretStore } from '../../ports/secret-store.js';
+import type { ClusterRecord, LockRecord, SecretStore } from '../../ports/secret-store.js';
 import { checkHealth } from '../health/check.js';
 
 /**
@@ -36,6 +37,8 @@ export interface ObserverDeps {
   secrets: SecretStore;
   probe: PortProbe;
   clock: Clock;
+  /** SWARMNODE_AUTO_RECOVER and SWARMNODE_RECOVER_AFTER, for the rebirth of a dead generation. */
+  recovery: { auto: boolean; afterMs: number };
 }
 
 export interface Observation {
@@ -54,6 +57,7 @@ export class BootObserver {
   #pendingSince: number | undefined;
   #token: Secret | undefined;
   #view: FleetView | undefined;
+  #record: ClusterRecord | undefined;
   #joinFailures = 0;
 
   constructor(
@@ -85,12 +89,14 @@ export class BootObserver {
     this.#pendingSince = info.localNodeState === 'pending' ? (this.#pendingSince ?? now) : undefined;
     const [view, record] = await Promise.all([this.deps.fleet.view(this.cluster), this.deps.secrets.readCluster()]);
     this.#view = view;
+    this.#record = record;
     this.#token = undefined;
     const managerPeers = view.instances
       .filter((i) => i.role === 'manager' && i.instanceId !== this.identity.instanceId && i.privateIp !== undefined)
       .filter((i) => !GONE_STATES.has(i.ec2State ?? '') && !i.lifecycleState.startsWith('Terminat'))
       .map((i) => i.privateIp as string);
     return {
+      now,
       instanceId: this.identity.instanceId,
       localIpv4: this.identity.localIpv4,
       role: this.role,
@@ -106,6 +112,8 @@ export class BootObserver {
       pendingForMs: this.#pendingSince === undefined ? 0 : now - this.#pendingSince,
       clusterSwarmId: record?.swarmId,
       clusterCreatedBy: record?.createdBy,
+      clusterGeneration: record?.generation,
+      recovery: this.deps.recovery,
       managerPeers,
       joinFailures: this.#joinFailures,
     };
@@ -123,7 +131,12 @@ export class BootObserver {
         return { reachablePeers: facts.managerPeers.filter((_, i) => open[i]) };
       }
       case 'locks':
-        return { locks: await this.lockChain() };
+        return { locks: await this.lockChain(electionLock(electionGeneration(facts))) };
+      case 'recordedManagers': {
+        const managers = this.#record?.managers ?? [];
+        const ids = managers.map((m) => m.instanceId).filter((id) => id !== '');
+        return { recordedManagers: { managers, ec2: ids.length === 0 ? new Map() : await this.deps.fleet.ec2Facts(ids) } };
+      }
       case 'unlockKeyPresent':
         return { unlockKeyPresent: (await this.deps.secrets.readUnlockKey()) !== undefined };
       case 'health':
@@ -132,26 +145,27 @@ export class BootObserver {
   }
 
   /**
-   * `init-lock`, then `init-lock-<holder>` while holders are gone for good (EC2 says terminated)
-   * without having published anything. A holder that finds a successor lock named after itself was
-   * given up for gone (it was away) and must not init: the chain goes on to its successor.
+   * The generation's lock (`init-lock` for the first), then `<lock>-<holder>` while holders are gone
+   * for good (EC2 says terminated) without having published anything. A holder that finds a
+   * successor lock named after itself was given up for gone (it was away) and must not init: the
+   * chain goes on to its successor.
    */
-  private async lockChain(): Promise<LockLink[]> {
+  private async lockChain(first: string): Promise<LockLink[]> {
     const links: LockLink[] = [];
-    let name = 'init-lock';
+    let name = first;
     for (let i = 0; i < MAX_LOCK_CHAIN; i++) {
       const lock = await this.deps.secrets.readLock(name);
       const holder = lock?.holder;
-      const holderGone = lock !== undefined && (holder === this.identity.instanceId ? await this.isSuperseded() : await this.isGone(lock));
+      const holderGone = lock !== undefined && (holder === this.identity.instanceId ? await this.isSuperseded(first) : await this.isGone(lock));
       links.push({ name, holder, holderGone, published: lock?.published });
       if (!holderGone || lock?.published !== undefined) break;
-      name = `init-lock-${holder}`;
+      name = `${first}-${holder}`;
     }
     return links;
   }
 
-  private async isSuperseded(): Promise<boolean> {
-    return (await this.deps.secrets.readLock(`init-lock-${this.identity.instanceId}`)) !== undefined;
+  private async isSuperseded(first: string): Promise<boolean> {
+    return (await this.deps.secrets.readLock(`${first}-${this.identity.instanceId}`)) !== undefined;
   }
 
   /**

@@ -31,6 +31,7 @@ export async function discover(config: Config, services: Services, where: Wherea
   const { fleet, secrets } = services.cloud(where.identity);
   const own = await fleet.ownGroup(where.identity.instanceId);
   const role = resolveRole(config, own, previousRole);
-  const observer = new BootObserver({ ...services, fleet, secrets }, where.identity, role, config.cluster, where.target);
+  const recovery = { auto: config.autoRecover, afterMs: config.recoverAfterMs };
+  const observer = new BootObserver({ ...services, fleet, secrets, recovery }, where.identity, role, config.cluster, where.target);
   return { own, role, fleet, secrets, observer };
 }

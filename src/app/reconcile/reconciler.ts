@@ -6,12 +6,14 @@ import type { Logger } from '../../log/logger.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Engine, SwarmNode } from '../../ports/engine.js';
 import type { Ec2Facts, Fleet, FleetView } from '../../ports/fleet.js';
+import type { RecordSync } from './record-sync.js';
 import type { SecretSync } from './secret-sync.js';
 
 export interface ReconcilerDeps {
   engine: Engine;
   fleet: Fleet;
   secrets: SecretSync;
+  record: RecordSync;
   clock: Clock;
   log: Logger;
   cluster: string;
@@ -58,6 +60,7 @@ export class Reconciler {
     const plan = planReconcile({ now: clock.now(), nodes, fleet, orphans, downSince: this.#downSince, reapAfterMs: this.deps.reapAfterMs, secretDrift, refused: this.#refused });
     this.logHeld(plan);
     for (const action of plan.actions) await this.execute(action, plan);
+    if (info.clusterId !== undefined) await this.fact('the cluster record', () => this.deps.record.keep(info.clusterId as string, raftMembers(nodes, fleet)), undefined);
     return 'acted';
   }
 
@@ -144,6 +147,13 @@ export class Reconciler {
     const backoffMs = Math.min(REFUSAL_BACKOFF_CAP_MS, (this.#refused.get(nodeId)?.backoffMs ?? REFUSAL_BACKOFF_MS / 2) * 2);
     this.#refused.set(nodeId, { until: this.deps.clock.now() + backoffMs, backoffMs, reason: error instanceof Error ? error.message : String(error) });
   }
+}
+
+/** The raft members as the record keeps them; '' for a member whose instance cannot be told. */
+function raftMembers(nodes: readonly SwarmNode[], fleet: FleetView): { instanceId: string; addr: string }[] {
+  return matchNodesToInstances(nodes, fleet.instances)
+    .filter((m) => m.node.manager !== undefined && m.node.manager.addr !== '')
+    .map((m) => ({ instanceId: m.instanceId ?? '', addr: (m.node.manager?.addr ?? '').replace(/:\d+$/, '') }));
 }
 
 function withoutKey(labels: Readonly<Record<string, string>>, key: string): Record<string, string> {

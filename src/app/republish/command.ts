@@ -2,7 +2,7 @@ import type { CommandContext } from '../../cli/command.js';
 import { OtherSwarmError } from '../../errors/other-swarm-error.js';
 import { UsageError } from '../../errors/usage-error.js';
 import { compose } from '../shared/compose.js';
-import { publishSwarm } from '../shared/publish.js';
+import { newClusterRecord, publishSwarm } from '../shared/publish.js';
 
 /**
  * `swarmnode republish`: on a manager, publish the swarm's current tokens (and unlock key) again:
@@ -20,7 +20,7 @@ export async function run({ config, log, out }: CommandContext): Promise<number>
   const record = await secrets.readCluster();
   if (record !== undefined && record.swarmId !== info.clusterId) throw new OtherSwarmError(record.swarmId, info.clusterId);
   const published = await publishSwarm(services.engine, secrets, {
-    record: record === undefined ? (swarmId) => ({ swarmId, createdAt: new Date(services.clock.now()).toISOString(), createdBy: identity.instanceId, managers: [identity.localIpv4] }) : undefined,
+    record: record === undefined ? (swarmId) => newClusterRecord(swarmId, 1, identity, services.clock.now()) : undefined,
   });
   log.info({ action: 'republish', ...published, recordWritten: record === undefined }, 'published the swarm\'s current tokens');
   out(`published the join tokens of swarm ${published.swarmId}${published.autolock ? ' and its unlock key' : ''}${record === undefined ? ', and the missing cluster record' : ''} under ${config.ssmPrefix}\n`);

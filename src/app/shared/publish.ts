@@ -1,5 +1,11 @@
 import type { Engine } from '../../ports/engine.js';
+import type { InstanceIdentity } from '../../ports/instance-metadata.js';
 import type { ClusterRecord, SecretStore } from '../../ports/secret-store.js';
+
+/** The record of a swarm this instance just initialised: itself its one manager. */
+export function newClusterRecord(swarmId: string, generation: number, identity: InstanceIdentity, now: number): ClusterRecord {
+  return { swarmId, generation, createdAt: new Date(now).toISOString(), createdBy: identity.instanceId, managers: [{ instanceId: identity.instanceId, addr: identity.localIpv4 }] };
+}
 
 export interface PublishOptions {
   /** Mark this init lock, held by `holder`, with the swarm first: the election can never reopen after. */

@@ -3,10 +3,13 @@ import type { Logger } from '../../log/logger.js';
 import { boot } from '../boot/boot.js';
 import { runDrain } from '../drain/drain.js';
 import { Drainer } from '../drain/drainer.js';
-import { reconcileUntil } from '../reconcile/loop.js';
 import { Reconciler } from '../reconcile/reconciler.js';
+import { RecordSync } from '../reconcile/record-sync.js';
 import { SecretSync } from '../reconcile/secret-sync.js';
+import { OrphanCheck } from '../recover/orphan-check.js';
+import { QuorumMonitor } from '../recover/quorum-monitor.js';
 import type { Services } from '../shared/compose.js';
+import { everyPoll } from '../shared/every-poll.js';
 import { DrainRequestKeeper } from './drain-request.js';
 import { finishLaunch } from './finish-launch.js';
 import { watchLifecycle } from './lifecycle-watcher.js';
@@ -34,7 +37,33 @@ export async function watch(context: WatchContext): Promise<number> {
   const drainer = new Drainer((trigger, stop) => runDrain(drainDeps, trigger, stop), signal, log);
   const drainRequests = new DrainRequestKeeper(fleet, services.drainRequests, identity.instanceId, clock, log);
   const bootLog = log.child({ cmd: 'boot' });
-  const reconciler = new Reconciler({ engine, fleet, secrets: new SecretSync(engine, secrets, clock, log), clock, log, cluster: config.cluster, reapAfterMs: config.reapAfterMs });
+  const reconciler = new Reconciler({
+    engine,
+    fleet,
+    secrets: new SecretSync(engine, secrets, clock, log),
+    record: new RecordSync(secrets, clock, log),
+    clock,
+    log,
+    cluster: config.cluster,
+    reapAfterMs: config.reapAfterMs,
+  });
+  // Same procedure and exit semantics as `swarmnode boot`: a pool instance joins, then answers its
+  // launching action; a manager or worker left in a dead raft or swarm joins the live one.
+  // One at a time: a caller that asks while it runs waits for the run under way.
+  let booting: Promise<void> | undefined;
+  const runBoot = (): Promise<void> =>
+    (booting ??= boot({ ...context, log: bootLog })
+      .catch((error: unknown) => {
+        bootLog.error({ err: error }, 'boot procedure in watch failed');
+        return 1;
+      })
+      .then((code) => bootLog.info({ exitCode: code }, 'boot procedure in watch ended'))
+      .finally(() => {
+        booting = undefined;
+      }));
+  const recovery = { engine, fleet, secrets, probe: services.probe, clock, instanceId: identity.instanceId, advertiseAddr: identity.localIpv4, autoRecover: config.autoRecover, recoverAfterMs: config.recoverAfterMs };
+  const quorum = new QuorumMonitor(recovery, log.child({ procedure: 'recovery' }), runBoot);
+  const orphan = new OrphanCheck({ engine, probe: services.probe, clock, log, silenceMs: config.recoverAfterMs, boot: runBoot });
   await Promise.all([
     finishLaunch({ services, fleet, log, instanceId: identity.instanceId, pollIntervalMs: config.pollIntervalMs }, signal),
     watchLifecycle(
@@ -47,18 +76,15 @@ export async function watch(context: WatchContext): Promise<number> {
         drainer,
         drainRequests,
         lastBoot: () => services.bootRecords.read(),
-        // Same procedure and exit semantics as `swarmnode boot`: a pool instance joins, then answers its launching action.
-        boot: async () => {
-          const code = await boot({ ...context, log: bootLog }).catch((error: unknown) => {
-            bootLog.error({ err: error }, 'boot procedure in watch failed');
-            return 1;
-          });
-          bootLog.info({ exitCode: code }, 'boot procedure in watch ended');
-        },
+        boot: runBoot,
       },
       signal,
     ),
-    reconcileUntil(reconciler, clock, log, config.pollIntervalMs, signal),
+    everyPoll('reconcile', () => reconciler.round(), clock, log, config.pollIntervalMs, signal),
+    everyPoll('recovery', async () => {
+      await quorum.round();
+      await orphan.round();
+    }, clock, log, config.pollIntervalMs, signal),
   ]);
   log.info({}, 'watch stopped');
   return 0;

@@ -1,5 +1,7 @@
 import type { HealthVerdict } from './health.js';
 import type { Role } from '../../config/config.js';
+import type { Ec2Facts } from '../../ports/fleet.js';
+import type { RecordedManager } from '../../ports/secret-store.js';
 
 /** One link of the init-lock chain: `init-lock`, then `init-lock-<holder>` for each holder that vanished. */
 export interface LockLink {
@@ -17,6 +19,8 @@ export interface LockLink {
  * them (`need`) only on the paths that use them.
  */
 export interface BootFacts {
+  /** When the facts were gathered (epoch ms). */
+  now: number;
   instanceId: string;
   localIpv4: string;
   role: Role;
@@ -36,6 +40,10 @@ export interface BootFacts {
   clusterSwarmId: string | undefined;
   /** Instance that initialised the swarm of the `cluster` parameter (its `createdBy`). */
   clusterCreatedBy: string | undefined;
+  /** The record's generation: 1 for the cluster's first swarm, one more for each rebirth. */
+  clusterGeneration: number | undefined;
+  /** SWARMNODE_AUTO_RECOVER and SWARMNODE_RECOVER_AFTER: whether and when a dead generation is reborn. */
+  recovery: { auto: boolean; afterMs: number };
   /** Private IPs of the other running instances of the cluster's manager ASGs. */
   managerPeers: string[];
   /** The join token of this instance's role exists in SSM (and decrypts). */
@@ -49,6 +57,8 @@ export interface BootFacts {
   health?: HealthVerdict;
   /** Failed joins so far in this boot: the next join starts from another manager. */
   joinFailures?: number;
+  /** The record's managers and EC2's word on their instances: is the recorded swarm dead for good? */
+  recordedManagers?: { managers: RecordedManager[]; ec2: ReadonlyMap<string, Ec2Facts> };
 }
 
-export type NeededFact = 'tokenPresent' | 'otherTokenPresent' | 'reachablePeers' | 'locks' | 'unlockKeyPresent' | 'health';
+export type NeededFact = 'tokenPresent' | 'otherTokenPresent' | 'reachablePeers' | 'locks' | 'unlockKeyPresent' | 'health' | 'recordedManagers';

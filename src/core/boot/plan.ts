@@ -1,6 +1,8 @@
 import type { BootFacts, LockLink } from './facts.js';
+import { electionGeneration } from './generation.js';
 import type { BootStep } from './step.js';
 import { MAX_LOCK_CHAIN, PENDING_GRACE_MS, SWARM_PORT } from './step.js';
+import { missingManagersGone } from '../recover/missing-managers.js';
 
 const need = (fact: Extract<BootStep, { kind: 'need' }>['fact'], reason: string): BootStep => ({ kind: 'need', fact, reason });
 const wait = (reason: string): BootStep => ({ kind: 'wait', reason });
@@ -71,17 +73,20 @@ function publishedBefore(facts: BootFacts, locks: readonly LockLink[]): BootStep
   return undefined;
 }
 
-/** Follow the lock chain to the link that decides: free, ours, held by a live peer, or too long. */
+/** The first swarm's election: never once anything of a swarm was published. */
 function election(facts: BootFacts, locks: LockLink[]): BootStep {
-  const published = publishedBefore(facts, locks);
-  if (published !== undefined) return published;
+  return publishedBefore(facts, locks) ?? lockStep(facts, locks);
+}
+
+/** Follow the lock chain to the link that decides: free, ours, held by a live peer, or too long. */
+function lockStep(facts: BootFacts, locks: LockLink[]): BootStep {
   const last = locks.at(-1);
   if (!last) return need('locks', 'no manager answers: the init lock decides who initialises');
   if (last.holder === undefined) {
     return { kind: 'take-lock', lock: last.name, reason: `no token and no manager answers on ${SWARM_PORT}: try to take ${last.name} (Overwrite=false)` };
   }
   if (last.holder === facts.instanceId && !last.holderGone) {
-    return { kind: 'init', advertiseAddr: facts.localIpv4, reason: `this instance holds ${last.name} and no swarm answers: initialise it` };
+    return { kind: 'init', advertiseAddr: facts.localIpv4, reason: `this instance holds ${last.name} and no swarm answers: initialise generation ${electionGeneration(facts)}` };
   }
   if (last.holderGone && locks.length >= MAX_LOCK_CHAIN) {
     return wait(`${locks.length} lock holders in a row vanished before publishing; waiting for a token`);
@@ -90,12 +95,34 @@ function election(facts: BootFacts, locks: LockLink[]): BootStep {
   return wait(`${last.holder} holds ${last.name} and is initialising: waiting for its token`);
 }
 
+/**
+ * Rebirth: a manager that finds no manager of the recorded swarm answering may start its next
+ * generation only when every manager the record lists is gone for good (EC2: terminated, for
+ * SWARMNODE_RECOVER_AFTER), through that generation's own election, the same lock discipline as the
+ * first. Otherwise `otherwise` stands, with the reason no new generation starts.
+ */
+function rebirthOr(facts: BootFacts, otherwise: BootStep): BootStep {
+  if (facts.role !== 'manager' || facts.clusterSwarmId === undefined || otherwise.kind !== 'wait') return otherwise;
+  if (facts.recordedManagers === undefined) return need('recordedManagers', `${otherwise.reason}; is every manager of swarm ${facts.clusterSwarmId} gone for good?`);
+  const { managers, ec2 } = facts.recordedManagers;
+  if (managers.length === 0) return wait(`${otherwise.reason}; the cluster record lists no managers, so nothing proves swarm ${facts.clusterSwarmId} dead`);
+  const verdict = missingManagersGone(managers.map((m) => m.addr), managers, ec2, facts.now, facts.recovery.afterMs);
+  const generation = electionGeneration(facts);
+  if (!verdict.gone) return wait(`${otherwise.reason}; no generation ${generation}: ${verdict.why}`);
+  const dead = `every manager of swarm ${facts.clusterSwarmId} (generation ${generation - 1}) is gone for good: ${verdict.why}`;
+  if (!facts.recovery.auto) return wait(`${dead}; generation ${generation} would be started here (SWARMNODE_AUTO_RECOVER=false)`);
+  if (facts.locks === undefined) return need('locks', `${dead}: generation ${generation}'s election decides who starts it`);
+  const marked = facts.locks.find((l) => l.published !== undefined);
+  if (marked !== undefined) return wait(`${marked.holder ?? '?'} started generation ${generation} (swarm ${marked.published ?? '?'}, ${marked.name}): waiting for its token`);
+  return lockStep(facts, facts.locks);
+}
+
 function inactive(facts: BootFacts): BootStep {
   if (facts.tokenPresent === undefined) return need('tokenPresent', 'not in a swarm: is there a join token?');
   if (facts.tokenPresent) {
-    if (facts.managerPeers.length === 0) return wait(`the ${facts.role} token exists but no manager instance has an address yet`);
+    if (facts.managerPeers.length === 0) return rebirthOr(facts, wait(`the ${facts.role} token exists but no manager instance has an address yet`));
     if (facts.reachablePeers === undefined) return need('reachablePeers', 'the engine joins through the first address: which managers answer?');
-    if (facts.reachablePeers.length === 0) return wait(`the ${facts.role} token exists but no manager answers on ${SWARM_PORT} yet`);
+    if (facts.reachablePeers.length === 0) return rebirthOr(facts, wait(`the ${facts.role} token exists but no manager answers on ${SWARM_PORT} yet`));
     return {
       kind: 'join',
       remoteAddrs: joinOrder(facts.reachablePeers, facts.managerPeers, facts.joinFailures ?? 0).map((ip) => `${ip}:${SWARM_PORT}`),
@@ -108,6 +135,7 @@ function inactive(facts: BootFacts): BootStep {
   if (facts.reachablePeers.length > 0) {
     return wait(`no manager token in SSM, but ${facts.reachablePeers.join(', ')} answer on ${SWARM_PORT}: a swarm exists, so never init; waiting for its token to be published`);
   }
+  if (facts.clusterSwarmId !== undefined) return rebirthOr(facts, election(facts, facts.locks ?? []));
   return election(facts, facts.locks ?? []);
 }
 
@@ -117,25 +145,30 @@ function active(facts: BootFacts): BootStep {
   // its lock (so that deleting the record and tokens later cannot reopen the election), then the
   // record and both tokens. A manager of the recorded swarm re-publishes missing tokens too.
   if (facts.role === 'manager' && engine.controlAvailable) {
+    const ours = facts.clusterSwarmId === engine.clusterId;
     if (facts.tokenPresent === undefined) return need('tokenPresent', 'a manager checks that its swarm\'s tokens are published');
-    if (!facts.tokenPresent) {
-      const ours = facts.clusterSwarmId === engine.clusterId;
-      if (!ours && facts.locks === undefined) return need('locks', 'tokens are missing: did this instance initialise the swarm?');
-      const lastLock = facts.locks?.at(-1);
+    // Not the recorded swarm: this instance may be the holder of an election that initialised it
+    // (the first swarm, or a new generation whose predecessor's tokens are still in SSM).
+    if (!ours && (!facts.tokenPresent || facts.clusterSwarmId !== undefined)) {
+      if (facts.locks === undefined) return need('locks', 'this is not the recorded swarm: did this instance initialise it?');
+      const lastLock = facts.locks.at(-1);
       const holder = lastLock?.holder === facts.instanceId && !lastLock.holderGone;
       if (holder && lastLock.published !== undefined && lastLock.published !== engine.clusterId) {
         return wait(`this instance published swarm ${lastLock.published} on ${lastLock.name} but is a manager of ${engine.clusterId ?? '?'}: never publish a second swarm`);
       }
-      if (ours || holder) {
+      if (holder) {
+        const generation = electionGeneration(facts);
         return {
           kind: 'publish',
-          lock: holder && lastLock.published === undefined ? lastLock.name : undefined,
-          record: !ours,
-          reason: ours
-            ? 'the recorded swarm, of which this is a manager, has no tokens in SSM: publish both tokens'
-            : 'this instance initialised the swarm: publish the cluster record and both tokens',
+          lock: lastLock.published === undefined ? lastLock.name : undefined,
+          record: true,
+          generation,
+          reason: `this instance initialised the swarm (generation ${generation}): publish the cluster record and both tokens`,
         };
       }
+    }
+    if (ours && !facts.tokenPresent) {
+      return { kind: 'publish', lock: undefined, record: false, generation: facts.clusterGeneration ?? 1, reason: 'the recorded swarm, of which this is a manager, has no tokens in SSM: publish both tokens' };
     }
   }
   if (inAnotherSwarm(facts)) return leaveOnceReachable(facts, 'this engine is a member of another swarm');

@@ -11,9 +11,10 @@ export type BootStep =
   | { kind: 'init'; advertiseAddr: string; reason: string }
   /**
    * `lock`: the init lock this instance holds, marked as published before anything else is written;
-   * `record`: the cluster record is missing and must be written before the tokens.
+   * `record`: the cluster record is missing (or names a dead generation) and must be written, with
+   * `generation`, before the tokens.
    */
-  | { kind: 'publish'; lock: string | undefined; record: boolean; reason: string }
+  | { kind: 'publish'; lock: string | undefined; record: boolean; generation: number; reason: string }
   | { kind: 'healthy'; nodeId: string; reason: string };
 
 /** How long a background join (`pending`) may run before boot leaves and joins again. */

@@ -158,11 +158,21 @@ function attributeValues(i: FakeInstance, filter: string): string[] {
   }
 }
 
+/**
+ * "The reason for the most recent state transition. This might be an empty string" (DescribeInstances
+ * reference); for a stop or a termination EC2 writes e.g. `User initiated (2017-10-10 21:18:52 GMT)`.
+ */
+function transitionReason(i: FakeInstance): string {
+  if (i.transitionAt === undefined || i.ec2State === 'running' || i.ec2State === 'pending') return '';
+  return `User initiated (${i.transitionAt.toISOString().slice(0, 19).replace('T', ' ')} GMT)`;
+}
+
 function instanceXml(cloud: FakeCloud, i: FakeInstance): Record<string, XmlValue> {
   return {
     instanceId: i.instanceId,
     imageId: 'ami-0000000000000lab0',
     instanceState: { code: STATE_CODES[i.ec2State], name: i.ec2State },
+    stateTransitionReason: transitionReason(i),
     privateDnsName: i.ec2State === 'terminated' ? '' : `ip-${i.privateIp.replaceAll('.', '-')}.${cloud.region}.compute.internal`,
     instanceType: i.instanceType,
     launchTime: i.launchTime,

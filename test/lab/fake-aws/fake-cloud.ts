@@ -577,6 +577,7 @@ export class FakeCloud {
       // Tags propagate at launch: later changes to the group's tags do not reach running instances.
       tags: { ...group.tags, 'aws:autoscaling:groupName': group.name },
       rebalanceNotice: undefined,
+      transitionAt: undefined,
       events: [],
     };
     siblings.push(instance);
@@ -772,6 +773,7 @@ export class FakeCloud {
   /** EC2 shutting-down, then the host tears the instance down (after whatever it was doing to it). */
   private async shutDown(instance: FakeInstance): Promise<void> {
     instance.ec2State = 'shutting-down';
+    instance.transitionAt = new Date(this.now());
     await this.hostOp(instance, (host) => host.terminate(instance.instanceId)).catch((error: unknown) => {
       this.events.emit('host-error', { instanceId: instance.instanceId, error });
     });
@@ -804,6 +806,7 @@ export class FakeCloud {
   private async ec2Stop(instance: FakeInstance, how: PowerOff): Promise<void> {
     if (this.closed || instance.ec2State !== 'running') return;
     instance.ec2State = 'stopping';
+    instance.transitionAt = new Date(this.now());
     // Queued first: the group's replacement then terminates a stopped instance, not the reverse.
     const stopped = this.hostOp(instance, (host) => host.stop(instance.instanceId, how)).catch(this.hostErrorOf(instance));
     const group = this.groupOf(instance);
@@ -893,6 +896,7 @@ export class FakeCloud {
       group.warmIds = group.warmIds.filter((id) => id !== instance.instanceId);
     }
     instance.asgName = undefined;
+    if (instance.ec2State !== 'shutting-down') instance.transitionAt = new Date(this.now());
     instance.ec2State = 'terminated';
     this.setState(instance, warm ? 'Warmed:Terminated' : 'Terminated');
   }

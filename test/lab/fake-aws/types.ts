@@ -136,6 +136,8 @@ export interface FakeInstance {
   tags: Record<string, string>;
   rebalanceNotice: Date | undefined;
   events: ScheduledEvent[];
+  /** When EC2 last began to stop or terminate it: DescribeInstances' StateTransitionReason. */
+  transitionAt: Date | undefined;
 }
 
 export interface FakeGroup {

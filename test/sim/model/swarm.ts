@@ -25,6 +25,12 @@ export interface SimNode {
   addr: string;
   specRole: 'manager' | 'worker';
   raftMember: boolean;
+  /**
+   * The raft it belongs to: the swarm's epoch when it joined. `--force-new-cluster` starts a new
+   * epoch with the caller alone; a manager left in an older epoch still believes in that raft (it
+   * lists its members, and has no leader) until it leaves.
+   */
+  raftEpoch: number;
   availability: 'active' | 'pause' | 'drain';
   labels: Record<string, string>;
   version: number;
@@ -43,6 +49,8 @@ export interface Swarm {
   leaderId: string | undefined;
   autolock: boolean;
   unlockKey: string | undefined;
+  /** Raised by each `--force-new-cluster`. */
+  epoch: number;
 }
 
 export interface SimEngine {
@@ -103,8 +111,19 @@ export class SwarmModel {
     return engine !== undefined && engine.running && !engine.hung && engine.state === 'active' && engine.swarmId === swarm.id && engine.nodeId === node.id;
   }
 
+  /** The current raft: members of the swarm's latest epoch. */
   members(swarm: Swarm): SimNode[] {
-    return [...swarm.nodes.values()].filter((n) => n.raftMember);
+    return [...swarm.nodes.values()].filter((n) => n.raftMember && n.raftEpoch === swarm.epoch);
+  }
+
+  /** The raft as this node believes it: its epoch's members, the dead ones included. */
+  raftOf(swarm: Swarm, node: SimNode): SimNode[] {
+    return [...swarm.nodes.values()].filter((n) => n.raftMember && n.raftEpoch === node.raftEpoch);
+  }
+
+  /** A manager left behind in an older raft epoch by a `--force-new-cluster` elsewhere. */
+  stale(swarm: Swarm, node: SimNode): boolean {
+    return node.raftMember && node.raftEpoch < swarm.epoch;
   }
 
   /** Raft members that can reach `from` (and are alive): the side of a partition it is on. */
@@ -164,6 +183,7 @@ export class SwarmModel {
       leaderId: undefined,
       autolock: false,
       unlockKey: undefined,
+      epoch: 0,
     };
     this.swarms.set(id, swarm);
     const node = this.addNode(swarm, engine, advertiseAddr, 'manager');
@@ -181,7 +201,7 @@ export class SwarmModel {
       throw new EngineRefusal(`rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing dial tcp ${first}:2377: connect: connection refused"`);
     }
     const { swarm } = targetMember;
-    if (this.leaderFrom(swarm, target.instanceId) === undefined) throw new EngineRefusal('rpc error: code = Unknown desc = The swarm does not have a leader. It\'s possible that too few managers are online.');
+    if (this.stale(swarm, targetMember.node) || this.leaderFrom(swarm, target.instanceId) === undefined) throw new EngineRefusal('rpc error: code = Unknown desc = The swarm does not have a leader. It\'s possible that too few managers are online.');
     const role = token === swarm.tokens.manager ? 'manager' : token === swarm.tokens.worker ? 'worker' : undefined;
     if (role === undefined) throw new EngineRefusal('rpc error: code = InvalidArgument desc = A valid join token is necessary to join this cluster');
     engine.state = 'active';
@@ -211,6 +231,25 @@ export class SwarmModel {
     engine.state = 'active';
   }
 
+  /**
+   * `swarm init --force-new-cluster` on a manager: its swarm (same id, tokens, services) gets a new
+   * raft epoch whose only member it is. The other members' nodes stay, out of the new raft.
+   */
+  forceNewCluster(caller: string, advertiseAddr: string): { swarm: Swarm; node: SimNode } {
+    const member = this.membership(caller);
+    const engine = this.engine(caller);
+    if (member === undefined || engine.state !== 'active' || !member.node.raftMember) {
+      throw new EngineRefusal('This node is not a swarm manager. Use "docker swarm init" to create a new swarm.');
+    }
+    const { swarm, node } = member;
+    swarm.epoch += 1;
+    node.raftEpoch = swarm.epoch;
+    node.addr = advertiseAddr;
+    node.heardAt = this.now();
+    swarm.leaderId = node.id;
+    return { swarm, node };
+  }
+
   /** The control API: only a raft member with a leader on its side answers. */
   control(caller: string): { swarm: Swarm; self: SimNode } {
     const member = this.membership(caller);
@@ -218,7 +257,7 @@ export class SwarmModel {
     if (member === undefined || engine.state !== 'active' || !member.node.raftMember) {
       throw new EngineRefusal('This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
     }
-    if (this.leaderFrom(member.swarm, caller) === undefined) {
+    if (this.stale(member.swarm, member.node) || this.leaderFrom(member.swarm, caller) === undefined) {
       throw new EngineRefusal('rpc error: code = Unknown desc = The swarm does not have a leader. It\'s possible that too few managers are online. Make sure more than half of the managers are online.');
     }
     return { swarm: member.swarm, self: member.node };
@@ -229,7 +268,7 @@ export class SwarmModel {
     const node = swarm.nodes.get(nodeId);
     if (node === undefined) throw new EngineRefusal(`node ${nodeId} not found`);
     if (node.version !== version) throw new EngineRefusal('rpc error: code = Unknown desc = update out of sequence');
-    const demote = node.raftMember && change.role === 'worker';
+    const demote = node.raftMember && node.raftEpoch === swarm.epoch && change.role === 'worker';
     if (demote) {
       const members = this.members(swarm);
       if (members.length === 1) throw new EngineRefusal('rpc error: code = FailedPrecondition desc = attempting to demote the last manager of the swarm');
@@ -241,8 +280,11 @@ export class SwarmModel {
       }
     }
     if (change.role !== undefined) node.specRole = change.role;
-    if (demote) node.raftMember = false;
-    if (change.role === 'manager' && this.alive(swarm, node)) node.raftMember = true;
+    if (change.role === 'worker') node.raftMember = false;
+    if (change.role === 'manager' && this.alive(swarm, node)) {
+      node.raftMember = true;
+      node.raftEpoch = swarm.epoch;
+    }
     if (change.availability !== undefined) {
       if (change.availability === 'drain' && node.availability !== 'drain') node.drainedAt = this.now();
       node.availability = change.availability;
@@ -256,7 +298,7 @@ export class SwarmModel {
     const { swarm } = this.control(caller);
     const node = swarm.nodes.get(nodeId);
     if (node === undefined) throw new EngineRefusal(`node ${nodeId} not found`);
-    if (node.raftMember) {
+    if (node.raftMember && node.raftEpoch === swarm.epoch) {
       throw new EngineRefusal(`rpc error: code = FailedPrecondition desc = node ${nodeId} is a cluster manager and is a member of the raft cluster. It must be demoted to worker before removal`);
     }
     if (!force && !this.isDown(node)) throw new EngineRefusal(`rpc error: code = FailedPrecondition desc = node ${nodeId} is not down and can't be removed`);
@@ -291,6 +333,7 @@ export class SwarmModel {
       addr: advertiseAddr,
       specRole: role,
       raftMember: role === 'manager',
+      raftEpoch: swarm.epoch,
       availability: 'active',
       labels: {},
       version: 1,

@@ -58,7 +58,7 @@ export class BootWorld {
   }
 
   observerDeps(): ObserverDeps {
-    return { engine: this.engine.asEngine(), fleet: this.fleet.asFleet(), secrets: this.secrets.asStore(), probe: this.probe, clock: this.clock };
+    return { engine: this.engine.asEngine(), fleet: this.fleet.asFleet(), secrets: this.secrets.asStore(), probe: this.probe, clock: this.clock, recovery: { auto: true, afterMs: 120_000 } };
   }
 
   services(): Services {

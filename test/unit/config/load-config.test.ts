@@ -18,6 +18,8 @@ describe('loadConfig', () => {
       reapAfterMs: 600_000,
       pollIntervalMs: 5_000,
       eventLeadMs: 600_000,
+      autoRecover: true,
+      recoverAfterMs: 120_000,
       stateDir: '/var/lib/swarmnode',
       logLevel: 'info',
     });

@@ -123,7 +123,7 @@ describe('boot', () => {
     // The lock is marked with the swarm before anything else is written: it outlives a deleted record.
     expect(parseLockValue(world.secrets.locks.get('init-lock') ?? '')).toEqual({ holder: SELF.instanceId, published: 'swarm-new' });
     expect(world.secrets.writes).toEqual(['init-lock', 'cluster', 'worker', 'manager']);
-    expect(world.secrets.cluster).toMatchObject({ swarmId: 'swarm-new', createdBy: SELF.instanceId, managers: [SELF.localIpv4] });
+    expect(world.secrets.cluster).toMatchObject({ swarmId: 'swarm-new', generation: 1, createdBy: SELF.instanceId, managers: [{ instanceId: SELF.instanceId, addr: SELF.localIpv4 }] });
     expect(world.fleet.completions).toEqual([`${SELF.instanceId}:CONTINUE`]);
   });
 

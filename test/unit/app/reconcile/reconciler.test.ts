@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AccessDeniedError } from '../../../../src/errors/access-denied-error.js';
 import { SECRET_RECHECK_MS, SecretSync } from '../../../../src/app/reconcile/secret-sync.js';
 import { Reconciler } from '../../../../src/app/reconcile/reconciler.js';
+import { RecordSync } from '../../../../src/app/reconcile/record-sync.js';
 import { instance, labelsOf, node } from '../../core/watch-fixtures.js';
 import { FakeClock, FakeEngine, FakeFleet, FakeSecrets, silentLog } from '../watch-fakes.js';
 
@@ -23,7 +24,7 @@ function setup(): { clock: FakeClock; engine: FakeEngine; fleet: FakeFleet; secr
   ];
   fleet.viewResult = { groups: [], instances: [...managers, worker] };
   const sync = new SecretSync(engine.asEngine(), secrets.asStore(), clock, silentLog);
-  const reconciler = new Reconciler({ engine: engine.asEngine(), fleet: fleet.asFleet(), secrets: sync, clock, log: silentLog, cluster: 'lab', reapAfterMs: REAP_AFTER });
+  const reconciler = new Reconciler({ engine: engine.asEngine(), fleet: fleet.asFleet(), secrets: sync, record: new RecordSync(secrets.asStore(), clock, silentLog), clock, log: silentLog, cluster: 'lab', reapAfterMs: REAP_AFTER });
   return { clock, engine, fleet, secrets, reconciler };
 }
 

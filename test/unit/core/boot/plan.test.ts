@@ -5,6 +5,7 @@ import { PENDING_GRACE_MS } from '../../../../src/core/boot/step.js';
 
 const SELF = 'i-self';
 const base: BootFacts = {
+  now: Date.parse('2030-01-01T00:00:00Z'),
   instanceId: SELF,
   localIpv4: '10.0.0.5',
   role: 'manager',
@@ -13,11 +14,22 @@ const base: BootFacts = {
   pendingForMs: 0,
   clusterSwarmId: undefined,
   clusterCreatedBy: undefined,
+  clusterGeneration: undefined,
+  recovery: { auto: true, afterMs: 120_000 },
   managerPeers: ['10.0.0.6', '10.0.0.7'],
 };
 const engine = (patch: Partial<BootFacts['engine']>) => ({ ...base.engine, ...patch });
 const manager = engine({ state: 'active', nodeId: 'n1', clusterId: 'swarm-a', controlAvailable: true });
 const healthy = { healthy: true, role: 'manager' as const, reason: 'ok' };
+const MINUTE = 60_000;
+/** The record's two managers, as EC2 reports them (`goneAgoMs` before now when gone for good). */
+const recorded = (state: string, goneAgoMs = 10 * MINUTE, managers = [{ instanceId: 'i-m1', addr: '10.0.0.8' }, { instanceId: 'i-m2', addr: '10.0.0.9' }]): BootFacts['recordedManagers'] => ({
+  managers,
+  ec2: new Map(managers.map((m) => [m.instanceId, { state, drainRequest: undefined, goneAt: ['terminated', 'shutting-down'].includes(state) ? base.now - goneAgoMs : undefined }])),
+});
+/** Gen 1 is dead: token still there, no manager answers, the record names swarm-old. */
+const deadGen1: Partial<BootFacts> = { tokenPresent: true, reachablePeers: [], clusterSwarmId: 'swarm-old', clusterGeneration: 1 };
+const gen2Lock = (holder: string | undefined, published?: string) => [{ name: 'init-lock-g2', holder, holderGone: false, published }];
 
 /** [case, facts (patch over base), expected step kind, expected fields or reason fragment]. */
 const table: [string, Partial<BootFacts>, string, Record<string, unknown>?, RegExp?][] = [
@@ -45,17 +57,17 @@ const table: [string, Partial<BootFacts>, string, Record<string, unknown>?, RegE
   ],
   [
     'a cluster record exists but nothing answers and no token (2377 blocked, tokens deleted): never init again',
-    { tokenPresent: false, reachablePeers: [], otherTokenPresent: false, clusterSwarmId: 'swarm-old', clusterCreatedBy: 'i-first', locks: [{ name: 'init-lock', holder: undefined, holderGone: false, published: undefined }] },
+    { tokenPresent: false, reachablePeers: [], otherTokenPresent: false, clusterSwarmId: 'swarm-old', clusterCreatedBy: 'i-first', locks: [{ name: 'init-lock', holder: undefined, holderGone: false, published: undefined }], recordedManagers: recorded('running') },
     'wait',
     undefined,
-    /i-first initialised swarm swarm-old: a published swarm is never initialised again/,
+    /i-first initialised swarm swarm-old: a published swarm is never initialised again.*no generation 2: manager i-m1 at 10.0.0.8 is running per EC2: it may come back/,
   ],
   [
-    'a holder that wrote its record, then vanished, did publish: its successor never inits (a new generation is recovery\'s business)',
-    { tokenPresent: false, reachablePeers: [], otherTokenPresent: false, clusterSwarmId: 'swarm-dead', clusterCreatedBy: 'i-dead', locks: [{ name: 'init-lock', holder: 'i-dead', holderGone: true, published: undefined }, { name: 'init-lock-i-dead', holder: undefined, holderGone: false, published: undefined }] },
+    'a holder that wrote its record, then vanished, did publish: its successor never inits it again; generation 2 only after SWARMNODE_RECOVER_AFTER',
+    { tokenPresent: false, reachablePeers: [], otherTokenPresent: false, clusterSwarmId: 'swarm-dead', clusterCreatedBy: 'i-dead', locks: [{ name: 'init-lock', holder: 'i-dead', holderGone: true, published: undefined }, { name: 'init-lock-i-dead', holder: undefined, holderGone: false, published: undefined }], recordedManagers: recorded('terminated', 30_000, [{ instanceId: 'i-dead', addr: '10.0.0.8' }]) },
     'wait',
     undefined,
-    /never initialised again/,
+    /never initialised again.*waiting 90 s more \(SWARMNODE_RECOVER_AFTER\)/,
   ],
   [
     'record and tokens deleted, but the lock says its holder published: never init, whatever was deleted',
@@ -93,8 +105,33 @@ const table: [string, Partial<BootFacts>, string, Record<string, unknown>?, RegE
   ['error: leave only once the right swarm is reachable', { engine: engine({ state: 'error', error: 'x' }), tokenPresent: true, reachablePeers: [] }, 'wait', undefined, /staying/],
   ['error, right swarm reachable: leave', { engine: engine({ state: 'error', error: 'x' }), tokenPresent: true, reachablePeers: ['10.0.0.6'] }, 'leave'],
   ['error, no token: wait', { engine: engine({ state: 'error', error: 'x' }), tokenPresent: false }, 'wait'],
-  ['manager of another swarm, right one unreachable: stay', { engine: manager, clusterSwarmId: 'swarm-b', tokenPresent: true, reachablePeers: [] }, 'wait'],
-  ['manager of another swarm, right one reachable: leave', { engine: manager, clusterSwarmId: 'swarm-b', tokenPresent: true, reachablePeers: ['10.0.0.6'] }, 'leave'],
+  ['manager of another swarm: did this instance initialise it (a new generation)?', { engine: manager, clusterSwarmId: 'swarm-b', tokenPresent: true }, 'need', { fact: 'locks' }],
+  ['manager of another swarm, right one unreachable: stay', { engine: manager, clusterSwarmId: 'swarm-b', tokenPresent: true, reachablePeers: [], locks: gen2Lock(undefined) }, 'wait'],
+  ['manager of another swarm, right one reachable: leave', { engine: manager, clusterSwarmId: 'swarm-b', tokenPresent: true, reachablePeers: ['10.0.0.6'], locks: gen2Lock('i-other') }, 'leave'],
+  // Rebirth: every recorded manager of generation 1 gone for good.
+  ['dead generation: are its recorded managers gone for good?', deadGen1, 'need', { fact: 'recordedManagers' }],
+  ['dead generation, every manager terminated long enough: generation 2\'s election', { ...deadGen1, recordedManagers: recorded('terminated') }, 'need', { fact: 'locks' }],
+  ['generation 2\'s lock is free: take it', { ...deadGen1, recordedManagers: recorded('terminated'), locks: gen2Lock(undefined) }, 'take-lock', { lock: 'init-lock-g2' }],
+  ['generation 2\'s lock is ours: init', { ...deadGen1, recordedManagers: recorded('terminated'), locks: gen2Lock(SELF) }, 'init', undefined, /initialise generation 2/],
+  ['another holds generation 2\'s lock: wait', { ...deadGen1, recordedManagers: recorded('terminated'), locks: gen2Lock('i-other') }, 'wait', undefined, /i-other holds init-lock-g2/],
+  ['another started generation 2 already: wait for its token', { ...deadGen1, recordedManagers: recorded('terminated'), locks: gen2Lock('i-other', 'swarm-new') }, 'wait', undefined, /i-other started generation 2/],
+  ['a recorded manager is only stopped: never a new generation', { ...deadGen1, recordedManagers: recorded('stopped') }, 'wait', undefined, /no generation 2: manager i-m1 at 10.0.0.8 is stopped per EC2: it may come back/],
+  ['terminated too recently: wait SWARMNODE_RECOVER_AFTER', { ...deadGen1, recordedManagers: recorded('terminated', MINUTE) }, 'wait', undefined, /waiting 60 s more/],
+  ['a record without managers proves nothing', { ...deadGen1, recordedManagers: recorded('terminated', MINUTE, []) }, 'wait', undefined, /lists no managers/],
+  ['SWARMNODE_AUTO_RECOVER=false: only says what it would do', { ...deadGen1, recordedManagers: recorded('terminated'), recovery: { auto: false, afterMs: 2 * MINUTE } }, 'wait', undefined, /generation 2 would be started here/],
+  ['a worker never starts a generation', { ...deadGen1, role: 'worker', recordedManagers: recorded('terminated') }, 'wait', undefined, /no manager answers/],
+  [
+    'the holder of generation 2 initialised: publish the record (generation 2) over the dead one\'s, marking its lock first',
+    { engine: engine({ state: 'active', nodeId: 'n1', clusterId: 'swarm-new', controlAvailable: true }), ...deadGen1, locks: gen2Lock(SELF) },
+    'publish',
+    { lock: 'init-lock-g2', record: true, generation: 2 },
+  ],
+  [
+    'generation 2\'s lock already marked (publishing cut short): the record and tokens, no second mark',
+    { engine: engine({ state: 'active', nodeId: 'n1', clusterId: 'swarm-new', controlAvailable: true }), ...deadGen1, locks: gen2Lock(SELF, 'swarm-new') },
+    'publish',
+    { lock: undefined, record: true, generation: 2 },
+  ],
   [
     'worker talking to foreign managers: another swarm',
     { role: 'worker', engine: engine({ state: 'active', nodeId: 'w1', remoteManagerAddrs: ['192.168.9.9:2377'] }), tokenPresent: true, reachablePeers: ['10.0.0.6'] },
@@ -107,7 +144,7 @@ const table: [string, Partial<BootFacts>, string, Record<string, unknown>?, RegE
     'a successor that initialised publishes through its own lock',
     { engine: manager, tokenPresent: false, locks: [{ name: 'init-lock', holder: 'i-dead', holderGone: true, published: undefined }, { name: 'init-lock-i-dead', holder: SELF, holderGone: false, published: undefined }] },
     'publish',
-    { lock: 'init-lock-i-dead', record: true },
+    { lock: 'init-lock-i-dead', record: true, generation: 1 },
   ],
   [
     'the lock already marked with this swarm (publishing was cut short): publish the rest, no second mark',

@@ -1,0 +1,43 @@
+import type { Logger } from '../../log/logger.js';
+import type { Clock } from '../../ports/clock.js';
+import type { RecordedManager, SecretStore } from '../../ports/secret-store.js';
+
+/** How long the record known to list the raft's members is trusted without reading it again. */
+export const RECORD_RECHECK_MS = 5 * 60_000;
+
+/**
+ * Keeps the cluster record's `managers` equal to the raft members (instance id and raft address):
+ * what quorum recovery and rebirth must find to prove a missing manager gone. The record is read
+ * only when the members changed or the last check is older than RECORD_RECHECK_MS, and written only
+ * when it differs; a record naming another swarm is never touched (that is `republish`'s refusal).
+ */
+export class RecordSync {
+  #known: { swarmId: string; managers: string; checkedAt: number } | undefined;
+
+  constructor(
+    private readonly secrets: SecretStore,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  async keep(swarmId: string, members: readonly RecordedManager[]): Promise<void> {
+    const managers = sortedManagers(members);
+    const key = JSON.stringify(managers);
+    const now = this.clock.now();
+    if (this.#known?.swarmId === swarmId && this.#known.managers === key && now - this.#known.checkedAt < RECORD_RECHECK_MS) return;
+    const record = await this.secrets.readCluster();
+    if (record === undefined || record.swarmId !== swarmId) {
+      this.log.warn({ recordSwarmId: record?.swarmId, swarmId }, record === undefined ? 'cluster record missing: `swarmnode republish` on a manager writes it' : 'the cluster record names another swarm: its managers are left as they are');
+      return;
+    }
+    if (JSON.stringify(sortedManagers(record.managers)) !== key) {
+      await this.secrets.writeCluster({ ...record, managers });
+      this.log.info({ before: record.managers, after: managers }, 'cluster record: managers updated to the raft members');
+    }
+    this.#known = { swarmId, managers: key, checkedAt: now };
+  }
+}
+
+function sortedManagers(managers: readonly RecordedManager[]): RecordedManager[] {
+  return [...managers].map(({ instanceId, addr }) => ({ instanceId, addr })).sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
+}

@@ -1,0 +1,51 @@
+import { SWARM_PORT } from '../../core/boot/step.js';
+import type { Logger } from '../../log/logger.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Engine } from '../../ports/engine.js';
+import type { PortProbe } from '../../ports/port-probe.js';
+
+const PROBE_TIMEOUT_MS = 3_000;
+
+export interface OrphanCheckDeps {
+  engine: Engine;
+  probe: PortProbe;
+  clock: Clock;
+  log: Logger;
+  /** How long none of the worker's managers may answer before boot's procedure looks again. */
+  silenceMs: number;
+  /** Boot's procedure, run in place: it leaves a dead swarm and joins the cluster's current one. */
+  boot(): Promise<void>;
+}
+
+/**
+ * A worker's watch, every poll: do any of the managers its engine knows still answer on 2377? A
+ * worker of a swarm whose managers all died for good (a new generation was started) is never told;
+ * after `silenceMs` of silence boot's procedure decides with the cluster's facts (leave and join the
+ * current swarm, or nothing when the silence was a partition). Costs no AWS call while any answers.
+ */
+export class OrphanCheck {
+  #silentSince: number | undefined;
+
+  constructor(private readonly deps: OrphanCheckDeps) {}
+
+  async round(): Promise<void> {
+    const { engine, probe, clock, log } = this.deps;
+    const info = await engine.info();
+    if (info.localNodeState !== 'active' || info.controlAvailable || info.remoteManagers.length === 0) {
+      this.#silentSince = undefined;
+      return;
+    }
+    const hosts = [...new Set(info.remoteManagers.map((m) => m.addr.replace(/:\d+$/, '')))];
+    const open = await Promise.all(hosts.map((h) => probe.isOpen(h, SWARM_PORT, PROBE_TIMEOUT_MS)));
+    if (open.some(Boolean)) {
+      this.#silentSince = undefined;
+      return;
+    }
+    const now = clock.now();
+    this.#silentSince ??= now;
+    if (now - this.#silentSince < this.deps.silenceMs) return;
+    log.warn({ managers: hosts, silentForMs: now - this.#silentSince }, 'none of this worker\'s managers has answered for SWARMNODE_RECOVER_AFTER: boot\'s procedure looks at the cluster again');
+    this.#silentSince = undefined;
+    await this.deps.boot();
+  }
+}

@@ -1,0 +1,83 @@
+import type { RecoveryStep } from '../../core/recover/quorum-recovery.js';
+import type { Logger } from '../../log/logger.js';
+import { observeRecovery, type RecoveryDeps, type RecoveryView } from './recovery-facts.js';
+
+/** An unchanged refusal or wait is logged again this often, so the journal always says why. */
+const RELOG_MS = 5 * 60_000;
+
+/**
+ * A manager's watch, every poll: is its raft's majority gone for good? Observes with
+ * observeRecovery and carries out the one step decided: take the loss's lock, force a new cluster
+ * as its holder (then mark the lock recovered), or leave the dead raft and join the survivor that
+ * recovered. Every decision is logged with the facts behind it (EC2's word on each missing manager).
+ */
+export class QuorumMonitor {
+  #logged: { key: string; at: number } | undefined;
+  /** A recovered lock whose mark failed: the other survivors wait for it, so it is retried each round. */
+  #unmarked: { lock: string; swarmId: string } | undefined;
+
+  constructor(
+    private readonly deps: RecoveryDeps,
+    private readonly log: Logger,
+    /** Boot's procedure, run in place (as for a warm pool instance going into service). */
+    private readonly boot: () => Promise<void>,
+  ) {}
+
+  async round(): Promise<RecoveryStep | undefined> {
+    if (this.#unmarked !== undefined) await this.mark(this.#unmarked);
+    const view = await observeRecovery(this.deps);
+    if (view === undefined) return undefined;
+    this.report(view);
+    await this.act(view);
+    return view.step;
+  }
+
+  private report({ facts, step }: RecoveryView): void {
+    const key = `${step.kind}:${'lock' in step ? step.lock : ''}`;
+    const now = this.deps.clock.now();
+    if (step.kind === 'healthy') {
+      if (this.#logged !== undefined) this.log.info({ recovery: step }, 'quorum: a majority of the raft answers again');
+      this.#logged = undefined;
+      return;
+    }
+    if (this.#logged?.key === key && now - this.#logged.at < RELOG_MS) return;
+    this.#logged = { key, at: now };
+    const ec2 = Object.fromEntries([...facts.ec2].map(([id, f]) => [id, { state: f.state, goneAt: f.goneAt === undefined ? undefined : new Date(f.goneAt).toISOString() }]));
+    const level = step.kind === 'advise' || step.kind === 'refuse' ? 'error' : 'warn';
+    this.log[level]({ recovery: step, members: facts.members, answering: facts.answering, record: facts.record, ec2 }, `quorum recovery: ${step.reason}`);
+  }
+
+  private async act({ facts, step }: RecoveryView): Promise<void> {
+    const { engine, secrets } = this.deps;
+    switch (step.kind) {
+      case 'take-lock': {
+        const won = await secrets.tryLock(step.lock, this.deps.instanceId);
+        this.log.warn({ action: 'take-lock', lock: step.lock, won }, won ? `took ${step.lock}: this survivor recovers` : `${step.lock} was taken first by another survivor`);
+        return;
+      }
+      case 'force-new-cluster':
+        await engine.forceNewCluster(step.advertiseAddr);
+        this.log.warn({ action: 'force-new-cluster', lock: step.lock, swarmId: facts.swarmId, advertiseAddr: step.advertiseAddr }, 'forced a new cluster: this manager is the raft of the swarm now');
+        await this.mark({ lock: step.lock, swarmId: facts.swarmId });
+        return;
+      case 'rejoin':
+        // Boot's procedure joins an inactive manager with the published token, retrying within its deadline.
+        await engine.leave(true);
+        this.log.warn({ action: 'rejoin', remoteAddrs: step.remoteAddrs }, 'left the dead raft: joining the recovered swarm through boot\'s procedure');
+        await this.boot();
+        return;
+      default:
+        return;
+    }
+  }
+
+  private async mark(recovered: { lock: string; swarmId: string }): Promise<void> {
+    try {
+      await this.deps.secrets.markLockPublished(recovered.lock, this.deps.instanceId, recovered.swarmId);
+      this.#unmarked = undefined;
+    } catch (error) {
+      this.#unmarked = recovered;
+      this.log.warn({ err: error, lock: recovered.lock }, 'could not mark the recovery lock; the other survivors wait for it, retrying next round');
+    }
+  }
+}
