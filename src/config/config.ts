@@ -5,6 +5,12 @@ export function otherRole(role: Role): Role {
   return role === 'manager' ? 'worker' : 'manager';
 }
 
+export interface ListenAddress {
+  /** '' listens on every interface. */
+  host: string;
+  port: number;
+}
+
 /** The validated configuration: built once by loadConfig, read-only everywhere after. */
 export interface Config {
   cluster: string;
@@ -19,6 +25,8 @@ export interface Config {
   reapAfterMs: number;
   pollIntervalMs: number;
   eventLeadMs: number;
+  /** Where `watch` serves Prometheus metrics; undefined: not served. */
+  metricsAddr: ListenAddress | undefined;
   stateDir: string;
   logLevel: string;
 }

@@ -2,6 +2,7 @@ import { detectLifecycleEvents, standingDrainRequest, type LifecycleEvent, type 
 import type { Logger } from '../../log/logger.js';
 import type { Clock } from '../../ports/clock.js';
 import type { InstanceMetadata } from '../../ports/instance-metadata.js';
+import type { LifecycleMetrics } from '../../ports/metrics.js';
 import type { Drainer } from '../drain/drainer.js';
 import { pause } from '../shared/pause.js';
 import type { DrainRequestKeeper } from './drain-request.js';
@@ -15,6 +16,7 @@ export interface LifecycleWatcherDeps {
   eventLeadMs: number;
   drainer: Drainer;
   drainRequests: DrainRequestKeeper;
+  metrics: Pick<LifecycleMetrics, 'lifecycleEvent'>;
   /** Boot's procedure, run in place when a warm pool instance goes into service without a reboot. */
   boot(): Promise<void>;
   /** Whether the last boot left this node a member (a fresh warm pool instance never was). */
@@ -49,6 +51,7 @@ export async function watchLifecycle(deps: LifecycleWatcherDeps, stop: AbortSign
       previous = current;
       for (const event of events) {
         log.info({ event }, `lifecycle event: ${event.kind}`);
+        deps.metrics.lifecycleEvent(event.kind);
         if (event.kind === 'from-warm-pool' && booting === undefined) {
           booting = deps.boot().finally(() => {
             booting = undefined;

@@ -4,12 +4,14 @@ import { boot } from '../boot/boot.js';
 import { runDrain } from '../drain/drain.js';
 import { Drainer } from '../drain/drainer.js';
 import { reconcileUntil } from '../reconcile/loop.js';
+import { Rebalancer } from '../reconcile/rebalancer.js';
 import { Reconciler } from '../reconcile/reconciler.js';
 import { SecretSync } from '../reconcile/secret-sync.js';
 import type { Services } from '../shared/compose.js';
 import { DrainRequestKeeper } from './drain-request.js';
 import { finishLaunch } from './finish-launch.js';
 import { watchLifecycle } from './lifecycle-watcher.js';
+import { serveMetricsUntil } from './metrics-endpoint.js';
 
 export interface WatchContext {
   config: Config;
@@ -27,14 +29,16 @@ export async function watch(context: WatchContext): Promise<number> {
   const { config, services, log, signal } = context;
   const identity = await services.metadata.identity();
   const { fleet, secrets } = services.cloud(identity);
-  const { engine, clock } = services;
+  const { engine, clock, metrics } = services;
   log.info({ instanceId: identity.instanceId, pollIntervalMs: config.pollIntervalMs, drainTimeoutMs: config.drainTimeoutMs, reapAfterMs: config.reapAfterMs }, 'watch started');
 
-  const drainDeps = { engine, fleet, clock, log, instanceId: identity.instanceId, drainTimeoutMs: config.drainTimeoutMs, pollIntervalMs: config.pollIntervalMs };
+  const drainDeps = { engine, fleet, clock, log, metrics, instanceId: identity.instanceId, drainTimeoutMs: config.drainTimeoutMs, pollIntervalMs: config.pollIntervalMs };
   const drainer = new Drainer((trigger, stop) => runDrain(drainDeps, trigger, stop), signal, log);
   const drainRequests = new DrainRequestKeeper(fleet, services.drainRequests, identity.instanceId, clock, log);
   const bootLog = log.child({ cmd: 'boot' });
-  const reconciler = new Reconciler({ engine, fleet, secrets: new SecretSync(engine, secrets, clock, log), clock, log, cluster: config.cluster, reapAfterMs: config.reapAfterMs });
+  const rebalancer = new Rebalancer({ engine, clock, log, metrics });
+  const reconciler = new Reconciler({ engine, fleet, secrets: new SecretSync(engine, secrets, clock, log), clock, log, cluster: config.cluster, reapAfterMs: config.reapAfterMs, rebalancer, metrics });
+  const endpoint = await serveMetricsUntil(services, config.metricsAddr, log);
   await Promise.all([
     finishLaunch({ services, fleet, log, instanceId: identity.instanceId, pollIntervalMs: config.pollIntervalMs }, signal),
     watchLifecycle(
@@ -46,6 +50,7 @@ export async function watch(context: WatchContext): Promise<number> {
         eventLeadMs: config.eventLeadMs,
         drainer,
         drainRequests,
+        metrics,
         wasMember: async () => (await services.bootRecords.read())?.member ?? false,
         // Same procedure and exit semantics as `swarmnode boot`: a pool instance joins, then answers its launching action.
         boot: async () => {
@@ -60,6 +65,7 @@ export async function watch(context: WatchContext): Promise<number> {
     ),
     reconcileUntil(reconciler, clock, log, config.pollIntervalMs, signal),
   ]);
+  await endpoint.close(drainer.drained);
   log.info({}, 'watch stopped');
   return 0;
 }
