@@ -54,6 +54,11 @@ export class PromMetrics implements Metrics {
     // Gauges named like counters: `promtool check metrics` rejects them, and the handle counts they
     // give are in nodejs_active_*'s grouped siblings anyway.
     for (const name of MISNAMED_DEFAULTS) this.#node.removeSingleMetric(name);
+    // Known label sets start at 0: a counter first seen at 1 has no increase() for an alert to see,
+    // and a terminating node has only seconds left to be scraped.
+    for (const result of ['CONTINUE', 'failed']) for (const atDeadline of ['true', 'false']) this.#hooks.inc({ transition: 'terminating', result, at_deadline: atDeadline }, 0);
+    for (const outcome of ['ok', 'error']) this.#heartbeats.inc({ outcome }, 0);
+    for (const outcome of ['started', 'failed']) this.#rebalances.inc({ outcome }, 0);
     new Gauge({ name: 'swarmnode_build_info', help: 'The running swarmnode version', labelNames: ['version'], registers: [this.#node] }).set({ version: VERSION }, 1);
   }
 
