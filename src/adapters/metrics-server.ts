@@ -10,6 +10,7 @@ import type { MetricsExposition, MetricsServer } from '../ports/metrics.js';
  */
 export async function serveMetrics(address: ListenAddress, expose: () => Promise<MetricsExposition>, log: Logger): Promise<MetricsServer> {
   let waiters: (() => void)[] = [];
+  let scrapes = 0;
   const server = createServer((request, response) => {
     if (request.method !== 'GET' || (request.url ?? '').split('?')[0] !== '/metrics') {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('swarmnode serves GET /metrics only\n');
@@ -18,6 +19,7 @@ export async function serveMetrics(address: ListenAddress, expose: () => Promise
     expose().then(
       ({ contentType, body }) => {
         response.writeHead(200, { 'content-type': contentType }).end(body);
+        scrapes++;
         for (const wake of waiters) wake();
         waiters = [];
       },
@@ -37,6 +39,9 @@ export async function serveMetrics(address: ListenAddress, expose: () => Promise
   const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
   return {
     url: `http://${host}:${bound.port}/metrics`,
+    get scrapes() {
+      return scrapes;
+    },
     nextScrape(boundMs) {
       return new Promise((resolve) => {
         const timer = setTimeout(() => resolve(false), boundMs);

@@ -47,6 +47,8 @@ export interface MetricsExposition {
 export interface MetricsServer {
   /** Where it listens, e.g. `http://0.0.0.0:9470/metrics`. */
   readonly url: string;
+  /** Scrapes served so far. */
+  readonly scrapes: number;
   /** Resolves true at the next scrape after now, false once `boundMs` passed without one. */
   nextScrape(boundMs: number): Promise<boolean>;
   close(): Promise<void>;

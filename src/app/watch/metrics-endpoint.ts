@@ -4,8 +4,9 @@ import type { Services } from '../shared/compose.js';
 
 /**
  * After a drain the instance is about to be terminated and its numbers (hook duration, result) go
- * with it: watch waits for one more scrape before it closes the endpoint, at most this long (a
- * scrape interval of 15 s or less is always met; systemd's stop timeout is far above).
+ * with it: if anything scrapes this endpoint, watch waits for one more scrape before it closes it,
+ * at most this long (a scrape interval of 15 s or less is always met; systemd's stop timeout is far
+ * above). Nobody scraping: no wait.
  */
 export const LAST_SCRAPE_WAIT_MS = 20_000;
 
@@ -27,7 +28,7 @@ export async function serveMetricsUntil(services: Pick<Services, 'serveMetrics'>
     log.info({ url: server.url }, 'serving Prometheus metrics');
     return {
       async close(afterDrain) {
-        if (afterDrain) {
+        if (afterDrain && server.scrapes > 0) {
           const scraped = await server.nextScrape(LAST_SCRAPE_WAIT_MS);
           log.info({ scraped, waitedAtMostMs: LAST_SCRAPE_WAIT_MS }, scraped ? 'metrics: the drain\'s numbers were scraped' : 'metrics: no scrape came after the drain');
         }
