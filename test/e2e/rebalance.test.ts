@@ -77,5 +77,15 @@ describe('rebalancing: a labelled service spreads onto a new worker, an unlabell
     expect((await runningTasks(lab, manager, 'pinned')).filter((t) => t.NodeID === nodeId)).toEqual([]);
     const pinned = (await lab.docker(manager).getService('pinned').inspect()) as { UpdateStatus?: unknown };
     expect(pinned.UpdateStatus).toBeUndefined();
+
+    // What an operator then reads at a glance on the manager.
+    const status = await lab.runAgent(manager, ['status']);
+    expect(status.code).toBe(0);
+    const lines = status.stdout.split('\n');
+    expect(lines[0]).toMatch(/^AZ +MANAGERS +WORKERS$/);
+    const grid = lines.slice(1, lines.findIndex((l) => l.startsWith('drift:'))).map((l) => l.split(/\s{2,}/));
+    const ready = (column: number): number => grid.reduce((sum, cells) => sum + Number(/(\d+) ready/.exec(cells[column] ?? '')?.[1] ?? 0), 0);
+    expect({ managers: ready(1), workers: ready(2) }).toEqual({ managers: 1, workers: 3 });
+    expect(lines).toContain('held: none');
   });
 });

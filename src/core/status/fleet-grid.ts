@@ -2,7 +2,7 @@ import type { StatusReport, StatusRow } from './report.js';
 
 /** One cell of the at-a-glance grid: the nodes of one role in one AZ, counted by what a person asks first. */
 export interface GridCell {
-  /** Node state (ready, down, ...) or `no node` for an instance the swarm does not list; `drain` for drained Ready nodes. */
+  /** Node state (ready, down, ...), a manager's reachability when not reachable, `drain`/`pause` for such Ready nodes, `no node` for an instance the swarm does not list. */
   states: Record<string, number>;
   /** Rows of this cell with at least one drift. */
   drifting: number;
@@ -29,7 +29,7 @@ function roleOf(row: StatusRow): 'manager' | 'worker' {
 }
 
 function stateOf(row: StatusRow): string {
-  if (row.node === undefined) return 'no node';
+  if (row.node === undefined) return row.driftKinds.includes('node_list_unavailable') ? 'node list unavailable' : 'no node';
   if (row.node.role === 'manager' && row.node.reachability !== undefined && row.node.reachability !== 'reachable') return row.node.reachability;
   return row.node.state === 'ready' && row.node.availability !== 'active' ? row.node.availability : row.node.state;
 }
