@@ -1,7 +1,9 @@
+import { performance } from 'node:perf_hooks';
 import Dockerode from 'dockerode';
 import { DependencyUnavailableError } from '../errors/dependency-unavailable-error.js';
 import { Secret } from '../log/secret.js';
-import type { Engine, EngineInfo, SwarmNode } from '../ports/engine.js';
+import type { Engine, EngineInfo, SwarmNode, SwarmService, SwarmTask } from '../ports/engine.js';
+import type { CallMetrics } from '../ports/metrics.js';
 
 const LISTEN_ADDR = '0.0.0.0:2377';
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EACCES']);
@@ -45,6 +47,36 @@ function toNode(raw: RawNode): SwarmNode {
   };
 }
 
+interface RawService {
+  ID: string;
+  Version?: { Index?: number };
+  Spec?: Record<string, unknown> & {
+    Name?: string;
+    Labels?: Record<string, string>;
+    Mode?: { Replicated?: { Replicas?: number } };
+    UpdateConfig?: { Parallelism?: number; Delay?: number; FailureAction?: string };
+    TaskTemplate?: Record<string, unknown> & { ForceUpdate?: number };
+  };
+  UpdateStatus?: { State?: string };
+}
+
+/** The engine's own defaults when a service has no update_config: one task at a time, no delay, pause. */
+function toService(raw: RawService): SwarmService {
+  const spec = raw.Spec ?? {};
+  const update = spec.UpdateConfig ?? {};
+  const state = raw.UpdateStatus?.State ?? '';
+  return {
+    id: raw.ID,
+    version: raw.Version?.Index ?? 0,
+    name: spec.Name ?? raw.ID,
+    labels: spec.Labels ?? {},
+    replicas: spec.Mode?.Replicated === undefined ? undefined : (spec.Mode.Replicated.Replicas ?? 1),
+    update: { parallelism: update.Parallelism ?? 1, delayMs: (update.Delay ?? 0) / 1e6, failureAction: update.FailureAction ?? 'pause' },
+    updating: state === 'updating' || state === 'rollback_started',
+    spec,
+  };
+}
+
 const ENGINE_CALL_TIMEOUT_MS = 60_000;
 
 /** The local engine through dockerode; DOCKER_HOST picks the socket, as for the docker CLI. */
@@ -53,7 +85,10 @@ export class DockerEngine implements Engine {
 
   // A bound on every engine call, so a hung engine cannot hold boot past its deadline. Above the
   // ~20 s the engine itself takes before answering that a join goes on in the background.
-  constructor(docker: Dockerode = new Dockerode({ timeout: ENGINE_CALL_TIMEOUT_MS })) {
+  constructor(
+    docker: Dockerode = new Dockerode({ timeout: ENGINE_CALL_TIMEOUT_MS }),
+    private readonly metrics?: Pick<CallMetrics, 'engineCall'>,
+  ) {
     this.#docker = docker;
   }
 
@@ -63,9 +98,14 @@ export class DockerEngine implements Engine {
    * retries, status's no-leader check) never depend on docker-modem's error shape.
    */
   async #call<T>(what: string, send: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    const count = (outcome: 'ok' | 'unreachable' | 'error'): void => this.metrics?.engineCall(what, outcome, (performance.now() - started) / 1000);
     try {
-      return await send();
+      const result = await send();
+      count('ok');
+      return result;
     } catch (error) {
+      count(unreachable(error) ? 'unreachable' : 'error');
       if (unreachable(error)) {
         throw new DependencyUnavailableError('Docker engine', `Docker engine unreachable (${what}): ${engineMessage(error)}`, ENGINE_ACTION, { cause: error });
       }
@@ -155,6 +195,27 @@ export class DockerEngine implements Engine {
 
   async removeNode(nodeId: string, force: boolean): Promise<void> {
     await this.#call('DELETE /nodes', () => this.#docker.getNode(nodeId).remove({ force }));
+  }
+
+  async services(): Promise<SwarmService[]> {
+    return ((await this.#call('GET /services', () => this.#docker.listServices())) as RawService[]).map(toService);
+  }
+
+  async tasks(serviceIds: readonly string[]): Promise<SwarmTask[]> {
+    if (serviceIds.length === 0) return [];
+    const raw = (await this.#call('GET /tasks', () => this.#docker.listTasks({ filters: { service: [...serviceIds], 'desired-state': ['running'] } }))) as {
+      ServiceID: string;
+      NodeID?: string;
+      Status?: { State?: string };
+    }[];
+    return raw.map((t) => ({ serviceId: t.ServiceID, nodeId: t.NodeID || undefined, state: t.Status?.State ?? 'unknown' }));
+  }
+
+  async forceUpdateService(service: SwarmService): Promise<void> {
+    const template = (service.spec.TaskTemplate ?? {}) as { ForceUpdate?: number };
+    const spec = { ...service.spec, TaskTemplate: { ...template, ForceUpdate: (template.ForceUpdate ?? 0) + 1 } };
+    // A stale version is rejected by the engine: the next round reads the service again.
+    await this.#call('POST /services/update', () => this.#docker.getService(service.id).update({ _query: { version: service.version }, _body: spec }));
   }
 
   async localTaskCount(): Promise<number> {

@@ -35,8 +35,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     load: () => import('../app/republish/command.js'),
   },
   status: {
-    summary: 'the ASG instances and swarm nodes side by side, with drift and quorum (run on a manager; exit 1 when quorum is lost)',
-    options: [JSON_OPTION],
+    summary: 'the fleet at a glance (AZ x role) and the ASG instances and swarm nodes side by side, with drift and quorum (run on a manager; exit 1 when quorum is lost)',
+    options: [JSON_OPTION, { name: 'watch', description: 'redraw the tables in place every poll interval until Ctrl-C' }],
     reports: true,
     load: () => import('../app/status/command.js'),
   },

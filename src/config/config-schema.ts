@@ -1,4 +1,4 @@
-import type { Config } from './config.js';
+import type { Config, ListenAddress } from './config.js';
 import { ROLES } from './config.js';
 import { parseDuration } from './duration.js';
 
@@ -44,6 +44,15 @@ function boolean(raw: string): Parsed<boolean> {
 
 function nonEmpty(raw: string): Parsed<string> {
   return raw.trim() === '' ? expect('a non-empty value') : ok(raw.trim());
+}
+
+/** `host:port`, `:port` (every interface) or `off`; the port 1-65535. */
+function listenAddress(raw: string): Parsed<ListenAddress | undefined> {
+  if (raw.trim() === 'off') return ok(undefined);
+  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/.exec(raw.trim());
+  const port = Number(match?.[2]);
+  if (match === null || port < 1 || port > 65_535) return expect('host:port, :port (every interface) or off, such as 0.0.0.0:9470');
+  return ok({ host: (match[1] ?? '').replace(/^\[|\]$/g, ''), port });
 }
 
 function entry<K extends keyof Config>(spec: Omit<ConfigEntry<K>, 'boolean'> & { boolean?: boolean }): ConfigEntry<K> {
@@ -174,6 +183,15 @@ export const CONFIG_SCHEMA: readonly ConfigEntry[] = [
     description: 'How long every missing manager must have been terminated (per EC2) before recovery acts',
     parse: duration,
     defaultValue: () => 120_000,
+  }),
+  entry({
+    key: 'SWARMNODE_METRICS_ADDR',
+    flag: '--metrics-addr',
+    field: 'metricsAddr',
+    defaultText: '`:9470`',
+    description: 'Where `watch` serves Prometheus metrics (`GET /metrics`): `host:port`, `:port` for every interface, or `off`',
+    parse: listenAddress,
+    defaultValue: () => ({ host: '', port: 9470 }),
   }),
   entry({
     key: 'SWARMNODE_STATE_DIR',

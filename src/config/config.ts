@@ -5,6 +5,12 @@ export function otherRole(role: Role): Role {
   return role === 'manager' ? 'worker' : 'manager';
 }
 
+export interface ListenAddress {
+  /** '' listens on every interface. */
+  host: string;
+  port: number;
+}
+
 /** The validated configuration: built once by loadConfig, read-only everywhere after. */
 export interface Config {
   cluster: string;
@@ -23,6 +29,8 @@ export interface Config {
   autoRecover: boolean;
   /** How long every missing manager must have been gone for good before recovery acts. */
   recoverAfterMs: number;
+  /** Where `watch` serves Prometheus metrics; undefined: not served. */
+  metricsAddr: ListenAddress | undefined;
   stateDir: string;
   logLevel: string;
 }

@@ -10,7 +10,8 @@ export interface AwsCall {
   keyId?: string;
 }
 
-const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnauthorizedException', 'AuthorizationError']);
+/** Error names AWS answers when the caller lacks a permission. */
+export const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnauthorizedException', 'AuthorizationError']);
 const BAD_CIPHERTEXT = new Set(['InvalidCiphertextException', 'IncorrectKeyException']);
 const BAD_KEY = new Set(['NotFoundException', 'KMSInvalidStateException', 'DisabledException', 'InvalidKeyUsageException']);
 

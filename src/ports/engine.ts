@@ -27,6 +27,31 @@ export interface SwarmNode {
   spec: Record<string, unknown>;
 }
 
+/** A swarm service as the rebalancing rule needs it. */
+export interface SwarmService {
+  id: string;
+  name: string;
+  version: number;
+  labels: Record<string, string>;
+  /** undefined: not a replicated service (global: one task per node, nothing to spread). */
+  replicas: number | undefined;
+  /** The service's own `update_config`, which a forced rolling update follows. */
+  update: { parallelism: number; delayMs: number; failureAction: string };
+  /** A rolling update (or rollback) of it is in progress. */
+  updating: boolean;
+  /** The full spec as the engine returned it, sent back whole on update. */
+  spec: Record<string, unknown>;
+}
+
+/** A task the swarm wants running, and where it runs. */
+export interface SwarmTask {
+  serviceId: string;
+  /** undefined while it is not yet assigned. */
+  nodeId: string | undefined;
+  /** running, pending, assigned, preparing, starting, ... */
+  state: string;
+}
+
 export interface Engine {
   info(): Promise<EngineInfo>;
   /** Returns the new node id. */
@@ -52,4 +77,13 @@ export interface Engine {
    * how a draining worker sees its tasks leave.
    */
   localTaskCount(): Promise<number>;
+  /** Manager only. */
+  services(): Promise<SwarmService[]>;
+  /** Manager only: the tasks of these services whose desired state is running. */
+  tasks(serviceIds: readonly string[]): Promise<SwarmTask[]>;
+  /**
+   * Manager only: a rolling update of the service that changes nothing but its force-update counter,
+   * so the swarm reschedules its tasks following the service's own update_config.
+   */
+  forceUpdateService(service: SwarmService): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type Docker from 'dockerode';
 import { agentEnvironment, agentUnit, prepareStateDirectory } from './agent-unit.js';
 import { buildBusyboxTar } from './busybox-image.js';
@@ -93,6 +93,7 @@ export class Lab {
     private readonly closeServer: () => Promise<void> | void,
     private readonly paths: LabPaths,
     private readonly binary: string,
+    private readonly network: LabNetwork,
   ) {}
 
   static async start(opts: LabOptions = {}): Promise<Lab> {
@@ -142,7 +143,7 @@ export class Lab {
         endpoints: { awsUrl: endpoint.awsUrl, imdsUrl: endpoint.imdsUrl },
       });
       fakeCloud.setHost(host);
-      const lab = new Lab(paths.name, cluster, fakeCloud, endpoint.awsUrl, endpoint.imdsUrl, host, () => endpoint.close(), paths, binary);
+      const lab = new Lab(paths.name, cluster, fakeCloud, endpoint.awsUrl, endpoint.imdsUrl, host, () => endpoint.close(), paths, binary, network);
       const state: LabState = { name: paths.name, cluster, subnet: `${subnetPrefix(k)}.0/24`, pid: process.pid, awsUrl: endpoint.awsUrl, imdsUrl: endpoint.imdsUrl };
       await writeFile(paths.stateFile, `${JSON.stringify(state, null, 2)}\n`);
       fakeCloud.createKey({ alias: `alias/${cluster}-manager` });
@@ -331,6 +332,20 @@ export class Lab {
   /** Starts swarmnode as the units do at start-up: boot, then watch if boot exited 0. */
   startAgent(instanceId: string): void {
     this.requireAgent(instanceId).start(0);
+  }
+
+  /**
+   * A host on the lab network that is no EC2 instance (a monitoring host: Prometheus): a namespace
+   * at <prefix>.<octet>, below the instances' range, with `dir` for its files. `down` removes it
+   * with the lab (namespace and processes by the lab's prefix and directory).
+   */
+  async addServiceHost(octet: number): Promise<{ ip: string; netns: string; dir: string }> {
+    if (!Number.isInteger(octet) || octet < 2 || octet >= FIRST_HOST_OCTET) throw new LabUsageError(`a service host octet must be 2..${FIRST_HOST_OCTET - 1}, got ${octet}`, 'pick a free one below the instances');
+    const ip = `${subnetPrefix(this.network.k)}.${octet}`;
+    const dir = join(this.paths.dir, `host-${octet}`);
+    await mkdir(dir, { recursive: true });
+    await this.network.addInstance(ip);
+    return { ip, netns: `/run/netns/${this.paths.instanceNs(ip)}`, dir };
   }
 
   /** Tears the whole lab down, hard and fast, and fails if anything is left behind. */

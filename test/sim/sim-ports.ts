@@ -3,7 +3,7 @@ import type { Role } from '../../src/config/config.js';
 import { DependencyUnavailableError } from '../../src/errors/dependency-unavailable-error.js';
 import { fromAwsError } from '../../src/errors/from-aws-error.js';
 import { Secret } from '../../src/log/secret.js';
-import type { Engine, EngineInfo, SwarmNode } from '../../src/ports/engine.js';
+import type { Engine, EngineInfo, SwarmNode, SwarmService, SwarmTask } from '../../src/ports/engine.js';
 import type { Ec2Facts, Fleet, FleetInstance, FleetView, LifecycleHook, LifecycleResult, LifecycleTransition, OwnGroup } from '../../src/ports/fleet.js';
 import type { InstanceIdentity, InstanceMetadata, ScheduledEvent, SpotInterruption } from '../../src/ports/instance-metadata.js';
 import type { PortProbe } from '../../src/ports/port-probe.js';
@@ -13,7 +13,8 @@ import type { StateFile } from '../../src/ports/state-file.js';
 import { formatLockValue, parseLockValue } from '../../src/core/boot/lock-value.js';
 import type { Service } from './faults.js';
 import type { CloudModel, SimInstance } from './model/cloud.js';
-import type { SimNode, Swarm, SwarmModel } from './model/swarm.js';
+import { UPDATE_DELAY_MS, type SimNode, type SimService, type Swarm, type SwarmModel } from './model/swarm.js';
+import type { RecordingMetrics } from '../unit/recording-metrics.js';
 
 /** One run of `swarmnode boot` or `swarmnode watch` on one instance. */
 export interface Proc {
@@ -39,6 +40,14 @@ export interface PortWorld {
   parameterWritten(name: string, value: string): void;
   /** A record in an instance's state directory: it survives reboots, not termination. */
   stateFile<T>(instanceId: string, name: string): StateFile<T>;
+  /** The node list an agent was given: what its next rebalance decision can rest on. */
+  nodesListed(proc: Proc, nodes: readonly SwarmNode[]): void;
+  /** An agent listed services: a rebalance decision is being made on the node lists since the last one. */
+  servicesListed(proc: Proc): void;
+  /** An agent forces a rolling update of a service: the world checks the rebalancing rules. */
+  forcingUpdate(proc: Proc, service: SimService): void;
+  /** The metrics of that process. */
+  metricsOf(proc: Proc): RecordingMetrics;
 }
 
 const ROLE_TAG = 'swarmnode:role';
@@ -66,6 +75,8 @@ export function simServices(world: PortWorld, proc: Proc): Services {
     probe: new SimProbe(world, proc),
     bootRecords: world.stateFile<BootRecord>(proc.instanceId, 'boot'),
     drainRequests: world.stateFile<DrainRequestRecord>(proc.instanceId, 'drain-request'),
+    metrics: world.metricsOf(proc),
+    serveMetrics: () => Promise.reject(new Error('the simulation serves no metrics (SWARMNODE_METRICS_ADDR=off)')),
     cloud: () => ({ fleet, secrets }),
   };
 }
@@ -419,8 +430,47 @@ class SimEngine implements Engine {
     return this.call('GET /nodes', () => {
       const { swarm } = this.world.swarm.control(this.me);
       const leader = this.world.swarm.leaderFrom(swarm, this.me);
-      return [...swarm.nodes.values()].map((n) => this.toNode(swarm, n, leader));
+      const nodes = [...swarm.nodes.values()].map((n) => nodeAsListed(this.world, swarm, n, leader));
+      this.world.nodesListed(this.proc, nodes);
+      return nodes;
     });
+  }
+
+  services(): Promise<SwarmService[]> {
+    return this.call('GET /services', () => {
+      const { swarm } = this.world.swarm.control(this.me);
+      this.world.servicesListed(this.proc);
+      return swarm.services.map((s) => ({
+        id: s.id,
+        name: s.name,
+        version: s.version,
+        labels: { ...s.labels },
+        replicas: s.replicas,
+        update: { parallelism: 1, delayMs: UPDATE_DELAY_MS, failureAction: 'pause' },
+        updating: Date.now() < s.updatingUntil,
+        spec: {},
+      }));
+    });
+  }
+
+  tasks(serviceIds: readonly string[]): Promise<SwarmTask[]> {
+    return this.call('GET /tasks', () => {
+      const { swarm } = this.world.swarm.control(this.me);
+      return swarm.services
+        .filter((s) => serviceIds.includes(s.id))
+        .flatMap((s) => this.world.swarm.placeTasks(swarm, s).map((nodeId) => ({ serviceId: s.id, nodeId, state: 'running' })));
+    });
+  }
+
+  async forceUpdateService(service: SwarmService): Promise<void> {
+    await this.call('POST /services/update', () =>
+      this.world.swarmAction(this.proc, `force-update ${service.name}`, () => this.world.swarm.membership(this.me)?.swarm, () => {
+        const { swarm } = this.world.swarm.control(this.me);
+        const target = swarm.services.find((s) => s.id === service.id);
+        if (target !== undefined) this.world.forcingUpdate(this.proc, target);
+        return this.world.swarm.forceUpdate(this.me, service.id, service.version);
+      }),
+    );
   }
 
   async updateNode(node: SwarmNode, change: { role?: 'manager' | 'worker'; availability?: 'active' | 'pause' | 'drain'; labels?: Record<string, string> }): Promise<void> {
@@ -443,23 +493,24 @@ class SimEngine implements Engine {
       return member ? this.world.swarm.tasksOn(member.swarm, member.node) : 0;
     });
   }
+}
 
-  private toNode(swarm: Swarm, n: SimNode, leader: SimNode | undefined): SwarmNode {
-    const reachable = leader !== undefined && this.world.swarm.alive(swarm, n) && this.world.connected(leader.instanceId, n.instanceId);
-    const spec = { Role: n.specRole, Availability: n.availability, Labels: { ...n.labels } };
-    return {
-      id: n.id,
-      version: n.version,
-      hostname: n.hostname,
-      role: n.specRole,
-      availability: n.availability,
-      state: this.world.swarm.isDown(n) ? 'down' : 'ready',
-      addr: n.addr,
-      labels: { ...n.labels },
-      manager: n.raftMember && n.raftEpoch === swarm.epoch ? { leader: leader?.id === n.id, reachability: reachable ? 'reachable' : 'unreachable', addr: `${n.addr}:2377` } : undefined,
-      spec,
-    };
-  }
+/** A node as a manager's `GET /nodes` shows it, reachability as seen from `leader`. */
+export function nodeAsListed(world: Pick<PortWorld, 'swarm' | 'connected'>, swarm: Swarm, n: SimNode, leader: SimNode | undefined): SwarmNode {
+  const reachable = leader !== undefined && world.swarm.alive(swarm, n) && world.connected(leader.instanceId, n.instanceId);
+  const spec = { Role: n.specRole, Availability: n.availability, Labels: { ...n.labels } };
+  return {
+    id: n.id,
+    version: n.version,
+    hostname: n.hostname,
+    role: n.specRole,
+    availability: n.availability,
+    state: world.swarm.isDown(n) ? 'down' : 'ready',
+    addr: n.addr,
+    labels: { ...n.labels },
+    manager: n.raftMember && n.raftEpoch === swarm.epoch ? { leader: leader?.id === n.id, reachability: reachable ? 'reachable' : 'unreachable', addr: `${n.addr}:2377` } : undefined,
+    spec,
+  };
 }
 
 class SimProbe implements PortProbe {

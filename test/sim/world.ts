@@ -6,9 +6,11 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { SwarmnodeError } from '../../src/errors/swarmnode-error.js';
 import { Faults, type Service } from './faults.js';
 import { CloudModel, type CloudHost, type SimAction, type SimHook, type SimInstance } from './model/cloud.js';
-import { SwarmModel, type Swarm } from './model/swarm.js';
+import { SwarmModel, type SimService, type Swarm } from './model/swarm.js';
+import type { SwarmNode } from '../../src/ports/engine.js';
+import { RecordingMetrics } from '../unit/recording-metrics.js';
 import { Rng } from './rng.js';
-import { simServices, sleep, type PortWorld, type Proc } from './sim-ports.js';
+import { nodeAsListed, simServices, sleep, type PortWorld, type Proc } from './sim-ports.js';
 import type { StateFile } from '../../src/ports/state-file.js';
 import { parseLockValue } from '../../src/core/boot/lock-value.js';
 import { systemdPolicy, type SystemdPolicy } from './systemd-policy.js';
@@ -22,6 +24,7 @@ export const SIM_ENV = {
   SWARMNODE_DRAIN_TIMEOUT: '120s',
   SWARMNODE_JOIN_TIMEOUT: '180s',
   SWARMNODE_LOG_LEVEL: 'silent',
+  SWARMNODE_METRICS_ADDR: 'off',
 };
 
 export interface WorldOptions {
@@ -221,6 +224,63 @@ export class World implements PortWorld {
     return engine !== undefined && engine.running && (engine.state === 'active' || engine.state === 'locked') && this.swarm.membership(instanceId) !== undefined;
   }
 
+  readonly #metrics = new WeakMap<Proc, RecordingMetrics>();
+  /** Per process: what blocked a rebalance in each node list since its last service listing, and in those before it. */
+  readonly #listings = new WeakMap<Proc, { since: (string | undefined)[]; decidedOn: (string | undefined)[] }>();
+  /** Rolling updates the agents forced, for the schedule's trace and the settled check. */
+  readonly rebalances: { service: string; by: string; at: number }[] = [];
+
+  metricsOf(proc: Proc): RecordingMetrics {
+    const metrics = this.#metrics.get(proc) ?? new RecordingMetrics();
+    this.#metrics.set(proc, metrics);
+    return metrics;
+  }
+
+  /** Why nothing may be rebalanced now, as far as this node list shows it (and the cloud its instances). */
+  private rebalanceBlocker(nodes: readonly SwarmNode[]): string | undefined {
+    const draining = nodes.find((n) => n.availability === 'drain' && n.state !== 'down');
+    if (draining !== undefined) return `${draining.hostname} is draining`;
+    const unreachable = nodes.find((n) => n.manager !== undefined && n.manager.reachability !== 'reachable');
+    if (unreachable !== undefined) return `manager ${unreachable.hostname} is unreachable`;
+    for (const node of nodes.filter((n) => n.manager !== undefined)) {
+      const instance = [...this.swarm.swarms.values()].map((s) => s.nodes.get(node.id)).find((n) => n !== undefined)?.instanceId;
+      const state = instance === undefined ? undefined : this.cloud.instances.get(instance);
+      if (state !== undefined && (state.lifecycleState.startsWith('Terminating') || ['spot', 'scale-in'].includes(state.tags['swarmnode:drain'] ?? ''))) {
+        return `manager ${node.hostname} is leaving (${state.lifecycleState})`;
+      }
+    }
+    return undefined;
+  }
+
+  nodesListed(proc: Proc, nodes: readonly SwarmNode[]): void {
+    const listings = this.#listings.get(proc) ?? { since: [], decidedOn: [] };
+    listings.since.push(this.rebalanceBlocker(nodes));
+    this.#listings.set(proc, listings);
+  }
+
+  servicesListed(proc: Proc): void {
+    const listings = this.#listings.get(proc) ?? { since: [], decidedOn: [] };
+    this.#listings.set(proc, { since: [], decidedOn: listings.since });
+  }
+
+  /**
+   * Rebalancing rules: an unlabelled service is never touched; a labelled one is never updated when
+   * every node list its leader read since the last decision showed a drain, a leaving manager or an
+   * unreachable one, and it still does (the agent saw it, whatever changed while it decided).
+   */
+  forcingUpdate(proc: Proc, service: SimService): void {
+    this.note(`${proc.instanceId} forces a rolling update of ${service.name}`);
+    this.rebalances.push({ service: service.name, by: proc.instanceId, at: Date.now() });
+    if (service.labels['swarmnode.rebalance'] !== 'true') this.violation(`${proc.instanceId} force-updated ${service.name}, a service without the swarmnode.rebalance=true label`);
+    const swarm = this.swarm.membership(proc.instanceId)?.swarm;
+    const decidedOn = this.#listings.get(proc)?.decidedOn ?? [];
+    const leader = swarm === undefined ? undefined : this.swarm.leaderFrom(swarm, proc.instanceId);
+    const now = swarm === undefined ? undefined : this.rebalanceBlocker([...swarm.nodes.values()].map((n) => nodeAsListed(this, swarm, n, leader)));
+    if (decidedOn.length > 0 && decidedOn.every((b) => b !== undefined) && now !== undefined) {
+      this.violation(`${proc.instanceId} rebalanced ${service.name} while ${now} (its node lists said: ${decidedOn.join('; ')})`);
+    }
+  }
+
   // --- the host: what running an instance means ----------------------------------------------
 
   private host(): CloudHost {
@@ -249,7 +309,9 @@ export class World implements PortWorld {
     const proc = this.proc(agent, 'boot');
     agent.boot = proc;
     const member = this.swarm.membership(agent.instance.id);
-    agent.memberAtBoot = this.isMember(agent.instance.id) && member !== undefined && this.swarm.hasQuorum(member.swarm);
+    // A locked engine (autolock) is no healthy member until the key from SSM unlocks it: with SSM or
+    // KMS denied, its boot rightly stops with the operator's fix (exit 77).
+    agent.memberAtBoot = this.isMember(agent.instance.id) && this.swarm.engine(agent.instance.id).state === 'active' && member !== undefined && this.swarm.hasQuorum(member.swarm);
     void this.exitCode(boot({ config: this.config, services: simServices(this, proc), log: this.logFor(agent, 'boot'), signal: proc.abort.signal })).then((code) => {
       if (!proc.alive) return;
       proc.alive = false;

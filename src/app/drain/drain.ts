@@ -1,10 +1,11 @@
 import { drainDeadlines, STOP_GRACE_MS, type DrainDeadlines } from '../../core/drain/deadline.js';
-import { drainRequestReason, nextDrainStep, type DrainFacts, type DrainStep, type DrainTrigger } from '../../core/drain/step.js';
+import { drainKind, drainRequestReason, nextDrainStep, type DrainFacts, type DrainStep, type DrainTrigger } from '../../core/drain/step.js';
 import { SwarmnodeError } from '../../errors/swarmnode-error.js';
 import type { Logger } from '../../log/logger.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Engine } from '../../ports/engine.js';
 import type { Fleet } from '../../ports/fleet.js';
+import type { LifecycleMetrics } from '../../ports/metrics.js';
 import { pause } from '../shared/pause.js';
 import { retryUntil } from '../shared/retry.js';
 import { LifecycleAction } from './lifecycle-action.js';
@@ -26,6 +27,7 @@ export interface DrainDeps {
   instanceId: string;
   drainTimeoutMs: number;
   pollIntervalMs: number;
+  metrics: LifecycleMetrics;
 }
 
 /** The terminating action, once the lookup (which runs beside the drain, once a hook asks for it) settled. */
@@ -40,6 +42,8 @@ interface Progress {
   /** The reason this drain last tagged the instance with. */
   drainRequested: string | false;
   stopAt: number | undefined;
+  /** A deadline (tasks, spot, stop grace, hold limit) passed before the drain ended. */
+  deadlineHit: boolean;
 }
 
 /**
@@ -54,7 +58,7 @@ interface Progress {
 export async function runDrain(deps: DrainDeps, trigger: DrainTrigger, stop: AbortSignal): Promise<void> {
   const { clock, log } = deps;
   const started = clock.now();
-  const progress: Progress = { drainRequested: false, stopAt: undefined };
+  const progress: Progress = { drainRequested: false, stopAt: undefined, deadlineHit: false };
   // The lookup may outlive a stop by the grace period: a worker that leaves must still answer its hook.
   const lookupEnd = new AbortController();
   const onStop = (): void => {
@@ -88,16 +92,19 @@ export async function runDrain(deps: DrainDeps, trigger: DrainTrigger, stop: Abo
   };
   log.info({ trigger, drainTimeoutMs: deps.drainTimeoutMs }, 'drain started');
   let complete = true;
+  const seconds = (): number => (clock.now() - started) / 1000;
   try {
     complete = await drainSteps(deps, trigger, deadlines, progress, found);
   } finally {
+    deps.metrics.drainFinished(drainKind(trigger), seconds());
     const action = complete ? await found.lookup : found.action;
     lookupEnd.abort(new Error('drain over'));
     beats.abort();
     await heartbeats;
     stop.removeEventListener('abort', onStop);
     const completed = action !== undefined && complete ? await action.complete() : false;
-    log.info({ trigger, completed, held: action !== undefined && !complete, seconds: Math.round((clock.now() - started) / 1000) }, 'drain finished');
+    if (action !== undefined && complete) deps.metrics.hookCompleted('terminating', completed ? 'CONTINUE' : 'failed', progress.deadlineHit, seconds());
+    log.info({ trigger, completed, held: action !== undefined && !complete, seconds: Math.round(seconds()) }, 'drain finished');
   }
 }
 
@@ -117,6 +124,7 @@ async function drainSteps(deps: DrainDeps, trigger: DrainTrigger, deadlines: () 
     try {
       const facts = await observe(deps, trigger, deadlines(), progress, found.action);
       const step = nextDrainStep(facts);
+      progress.deadlineHit ||= facts.tasksDeadlinePassed || facts.hardLimitPassed;
       const said = `${step.kind}: ${step.reason}`;
       if (said !== last) log.info({ step: step.kind, reason: step.reason, facts }, 'drain step');
       else if (step.kind === 'wait' && facts.isManager && clock.now() - remindedAt >= HELD_REMINDER_MS) {
@@ -202,7 +210,7 @@ async function findAction(deps: DrainDeps, stop: AbortSignal): Promise<Lifecycle
         const group = await fleet.ownGroup(instanceId);
         const hook = group === undefined ? undefined : await fleet.hook(group.asgName, 'terminating');
         if (hook === undefined) log.info({ asg: group?.asgName }, 'no terminating hook: draining without heartbeats or completion');
-        return hook === undefined ? undefined : new LifecycleAction(fleet, hook, instanceId, clock, log);
+        return hook === undefined ? undefined : new LifecycleAction(fleet, hook, instanceId, clock, log, deps.metrics);
       },
       {
         ...LOOKUP_RETRY,

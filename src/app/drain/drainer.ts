@@ -15,6 +15,9 @@ export class Drainer {
     private readonly log: Logger,
   ) {}
 
+  /** A drain ran in this process (its numbers are worth one last scrape before the instance goes). */
+  drained = false;
+
   get busy(): boolean {
     return this.#running !== undefined;
   }
@@ -30,6 +33,7 @@ export class Drainer {
       return;
     }
     const trigger: DrainTrigger = { hook: false, spotTime: undefined, toWarmPool: false, ...part };
+    this.drained = true;
     const done = this.drain(trigger, this.stop)
       .catch((error: unknown) => this.log.error({ err: error, trigger }, 'drain failed'))
       .finally(() => {

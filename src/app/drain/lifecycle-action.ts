@@ -1,6 +1,7 @@
 import type { Logger } from '../../log/logger.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Fleet, LifecycleHook } from '../../ports/fleet.js';
+import type { LifecycleMetrics } from '../../ports/metrics.js';
 import { retryUntil } from '../shared/retry.js';
 import { pause } from '../shared/pause.js';
 
@@ -25,6 +26,7 @@ export class LifecycleAction {
     private readonly instanceId: string,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly metrics: Pick<LifecycleMetrics, 'heartbeat'>,
   ) {
     this.expiresAt = clock.now() + hook.heartbeatTimeoutMs;
   }
@@ -39,8 +41,10 @@ export class LifecycleAction {
       try {
         await this.fleet.recordHeartbeat(this.hook, this.instanceId);
         this.expiresAt = this.clock.now() + this.hook.heartbeatTimeoutMs;
+        this.metrics.heartbeat(true);
         this.log.debug({ hook: this.hook.name, expiresAt: new Date(this.expiresAt).toISOString() }, 'lifecycle action heartbeat');
       } catch (error) {
+        this.metrics.heartbeat(false);
         this.log.warn({ hook: this.hook.name, err: error, expiresAt: new Date(this.expiresAt).toISOString() }, 'lifecycle action heartbeat failed');
       }
       await pause(this.clock, this.heartbeatIntervalMs, signal);

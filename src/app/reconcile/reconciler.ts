@@ -2,11 +2,14 @@ import type { SwarmSecret } from '../../core/reconcile/secret.js';
 import { DRAINED_FOR_LABEL, planReconcile, type ReconcileAction, type ReconcilePlan, type Refusal } from '../../core/reconcile/plan.js';
 import { INSTANCE_ID_LABEL, matchNodesToInstances } from '../../core/reconcile/match.js';
 import { trackDownSince } from '../../core/reconcile/reap.js';
+import { summarizeCluster } from '../../core/status/cluster-summary.js';
 import type { Logger } from '../../log/logger.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Engine, SwarmNode } from '../../ports/engine.js';
 import type { Ec2Facts, Fleet, FleetView } from '../../ports/fleet.js';
 import type { RecordSync } from './record-sync.js';
+import type { ClusterMetrics } from '../../ports/metrics.js';
+import type { Rebalancer } from './rebalancer.js';
 import type { SecretSync } from './secret-sync.js';
 
 export interface ReconcilerDeps {
@@ -18,6 +21,8 @@ export interface ReconcilerDeps {
   log: Logger;
   cluster: string;
   reapAfterMs: number;
+  rebalancer: Rebalancer;
+  metrics: Pick<ClusterMetrics, 'cluster'>;
 }
 
 export type RoundOutcome = 'not-manager' | 'not-leader' | 'acted';
@@ -41,6 +46,16 @@ export class Reconciler {
   constructor(private readonly deps: ReconcilerDeps) {}
 
   async round(): Promise<RoundOutcome> {
+    try {
+      return await this.leaderRound();
+    } catch (error) {
+      // A round that failed says nothing true of the cluster: its numbers go until a round succeeds.
+      this.deps.metrics.cluster(undefined);
+      throw error;
+    }
+  }
+
+  private async leaderRound(): Promise<RoundOutcome> {
     const { engine, clock } = this.deps;
     const info = await engine.info();
     if (info.localNodeState !== 'active' || !info.controlAvailable) return this.leadership(false, 'not-manager');
@@ -61,6 +76,8 @@ export class Reconciler {
     this.logHeld(plan);
     for (const action of plan.actions) await this.execute(action, plan);
     if (info.clusterId !== undefined) await this.fact('the cluster record', () => this.deps.record.keep(info.clusterId as string, raftMembers(nodes, fleet)), undefined);
+    await this.fact('services to rebalance', () => this.deps.rebalancer.round(nodes, plan), undefined);
+    this.deps.metrics.cluster({ summary: summarizeCluster(nodes, fleet, plan.held), reconciledAt: clock.now() });
     return 'acted';
   }
 
@@ -74,6 +91,7 @@ export class Reconciler {
   }
 
   private leadership(leader: boolean, outcome: RoundOutcome): RoundOutcome {
+    if (!leader) this.deps.metrics.cluster(undefined);
     if (leader !== this.#wasLeader) this.deps.log.info({ leader }, leader ? 'this manager is the leader: reconciling' : 'not the leader: reconciler idle');
     this.#wasLeader = leader;
     return outcome;

@@ -2,20 +2,25 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { countAwsCalls } from '../../adapters/aws-call.js';
 import { AwsFleet } from '../../adapters/aws-fleet.js';
 import { DockerEngine } from '../../adapters/docker-engine.js';
 import { FileState } from '../../adapters/file-state.js';
 import { ImdsMetadata } from '../../adapters/imds-metadata.js';
+import { serveMetrics } from '../../adapters/metrics-server.js';
+import { PromMetrics } from '../../adapters/prom-metrics.js';
 import { SsmKmsSecretStore } from '../../adapters/ssm-kms-secret-store.js';
 import { systemClock } from '../../adapters/system-clock.js';
 import { tcpPortProbe } from '../../adapters/tcp-port-probe.js';
-import type { Config } from '../../config/config.js';
+import type { Config, ListenAddress } from '../../config/config.js';
+import type { Logger } from '../../log/logger.js';
 import type { BootRecord, BootRecordStore, DrainRequestRecord } from '../../ports/boot-record.js';
 import type { StateFile } from '../../ports/state-file.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Engine } from '../../ports/engine.js';
 import type { Fleet } from '../../ports/fleet.js';
 import type { InstanceIdentity, InstanceMetadata } from '../../ports/instance-metadata.js';
+import type { Metrics, MetricsServer } from '../../ports/metrics.js';
 import type { PortProbe } from '../../ports/port-probe.js';
 import type { SecretStore } from '../../ports/secret-store.js';
 
@@ -44,6 +49,9 @@ export interface Services {
   probe: PortProbe;
   bootRecords: BootRecordStore;
   drainRequests: StateFile<DrainRequestRecord>;
+  metrics: Metrics;
+  /** `GET /metrics` on `address`, serving `metrics`. */
+  serveMetrics(address: ListenAddress, log: Logger): Promise<MetricsServer>;
   /** AWS_REGION when set, else the region IMDS reported for this instance. */
   cloud(identity: InstanceIdentity): CloudServices;
 }
@@ -54,13 +62,18 @@ export interface Services {
  * AWS_EC2_METADATA_SERVICE_ENDPOINT by the IMDS client, DOCKER_HOST by dockerode.
  */
 export function compose(config: Config): Services {
+  const bootRecords = new FileState<BootRecord>(config.stateDir, 'boot.json');
+  const metrics = new PromMetrics(bootRecords, systemClock);
+  countAwsCalls(metrics);
   return {
     metadata: new ImdsMetadata(),
-    engine: new DockerEngine(),
+    engine: new DockerEngine(undefined, metrics),
     clock: systemClock,
     probe: tcpPortProbe,
-    bootRecords: new FileState<BootRecord>(config.stateDir, 'boot.json'),
+    bootRecords,
     drainRequests: new FileState<DrainRequestRecord>(config.stateDir, 'drain-request.json'),
+    metrics,
+    serveMetrics: (address, log) => serveMetrics(address, () => metrics.exposition(), log),
     cloud(identity) {
       const client = { region: process.env.AWS_REGION || identity.region, requestHandler: AWS_HTTP, ...AWS_RETRY };
       return {

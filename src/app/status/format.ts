@@ -1,3 +1,4 @@
+import { fleetGrid, type GridCell } from '../../core/status/fleet-grid.js';
 import type { StatusReport, StatusRow } from '../../core/status/report.js';
 
 const LABEL_PREFIX = 'swarmnode.';
@@ -21,12 +22,32 @@ function cells(row: StatusRow): string[] {
 
 const HEADER = ['INSTANCE', 'ASG', 'LIFECYCLE/EC2', 'NODE', 'STATE', 'AVAILABILITY', 'ROLE', 'LABELS', 'DRIFT'];
 
-/** `swarmnode status` as a table for people; `--json` prints the report itself. */
+function columns(table: string[][]): string[] {
+  const widths = (table[0] ?? []).map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
+  return table.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
+}
+
+/** `2 ready, 1 down (1 drifting)`; ready first, then the rest by name. */
+function cellText(cell: GridCell | undefined): string {
+  if (cell === undefined) return '-';
+  const states = Object.entries(cell.states).sort(([a], [b]) => (a === 'ready' ? -1 : b === 'ready' ? 1 : a < b ? -1 : 1));
+  const text = states.map(([state, n]) => `${n} ${state}`).join(', ');
+  return cell.drifting > 0 ? `${text} (${cell.drifting} drifting)` : text;
+}
+
+/** The fleet at a glance: AZ x role with node states, then drift by kind and held steps. */
+export function formatFleet(report: StatusReport): string[] {
+  const grid = fleetGrid(report);
+  const table = [['AZ', ...grid.roles.map((r) => `${r.toUpperCase()}S`)], ...grid.azs.map((az) => [az, ...grid.roles.map((role) => cellText(grid.cells.get(`${az}/${role}`)))])];
+  const drift = Object.entries(grid.drift).map(([kind, n]) => `${kind} ${n}`).join(', ');
+  const held = grid.held.map((h) => `${h.wanted} of ${h.hostname} (${h.cause})`).join(', ');
+  return [...columns(table), `drift: ${drift || 'none'}`, `held: ${held || 'none'}`];
+}
+
+/** `swarmnode status` as tables for people: the fleet at a glance, then every instance and node; `--json` prints the report itself. */
 export function formatStatus(report: StatusReport): string {
-  const table = [HEADER, ...report.rows.map(cells)];
-  const widths = HEADER.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
-  const lines = table.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  '));
+  const lines = columns([HEADER, ...report.rows.map(cells)]);
   const q = report.quorum;
   const quorum = q === undefined ? 'quorum: LOST (the swarm has no leader; node list unavailable)' : `quorum: ${q.hasQuorum ? 'ok' : 'LOST'} (${q.reachable} of ${q.members} managers reachable, ${q.needed} needed, fault tolerance ${q.faultTolerance})`;
-  return [...lines, '', quorum, ...report.advice.map((a) => `! ${a}`), ''].join('\n');
+  return [...formatFleet(report), '', ...lines, '', quorum, ...report.advice.map((a) => `! ${a}`), ''].join('\n');
 }

@@ -3,6 +3,7 @@ import type { Logger } from '../../log/logger.js';
 import type { Clock } from '../../ports/clock.js';
 import type { BootRecord } from '../../ports/boot-record.js';
 import type { InstanceMetadata } from '../../ports/instance-metadata.js';
+import type { LifecycleMetrics } from '../../ports/metrics.js';
 import type { Drainer } from '../drain/drainer.js';
 import { pause } from '../shared/pause.js';
 import type { DrainRequestKeeper } from './drain-request.js';
@@ -16,6 +17,7 @@ export interface LifecycleWatcherDeps {
   eventLeadMs: number;
   drainer: Drainer;
   drainRequests: DrainRequestKeeper;
+  metrics: Pick<LifecycleMetrics, 'lifecycleEvent'>;
   /** Boot's procedure, run in place when a warm pool instance goes into service without a reboot. */
   boot(): Promise<void>;
   /** What the last boot left: whether this node is a member, and whether boot skipped the join (a pool instance). */
@@ -50,6 +52,7 @@ export async function watchLifecycle(deps: LifecycleWatcherDeps, stop: AbortSign
       previous = current;
       for (const event of events) {
         log.info({ event }, `lifecycle event: ${event.kind}`);
+        deps.metrics.lifecycleEvent(event.kind);
         if (event.kind === 'from-warm-pool') {
           if (booting === undefined && (event.from !== undefined || (await leftOutByBoot(deps)))) {
             booting = deps.boot().finally(() => {

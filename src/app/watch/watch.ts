@@ -3,6 +3,7 @@ import type { Logger } from '../../log/logger.js';
 import { boot } from '../boot/boot.js';
 import { runDrain } from '../drain/drain.js';
 import { Drainer } from '../drain/drainer.js';
+import { Rebalancer } from '../reconcile/rebalancer.js';
 import { Reconciler } from '../reconcile/reconciler.js';
 import { RecordSync } from '../reconcile/record-sync.js';
 import { SecretSync } from '../reconcile/secret-sync.js';
@@ -13,6 +14,7 @@ import { everyPoll } from '../shared/every-poll.js';
 import { DrainRequestKeeper } from './drain-request.js';
 import { finishLaunch } from './finish-launch.js';
 import { watchLifecycle } from './lifecycle-watcher.js';
+import { serveMetricsUntil } from './metrics-endpoint.js';
 
 export interface WatchContext {
   config: Config;
@@ -30,13 +32,14 @@ export async function watch(context: WatchContext): Promise<number> {
   const { config, services, log, signal } = context;
   const identity = await services.metadata.identity();
   const { fleet, secrets } = services.cloud(identity);
-  const { engine, clock } = services;
+  const { engine, clock, metrics } = services;
   log.info({ instanceId: identity.instanceId, pollIntervalMs: config.pollIntervalMs, drainTimeoutMs: config.drainTimeoutMs, reapAfterMs: config.reapAfterMs }, 'watch started');
 
-  const drainDeps = { engine, fleet, clock, log, instanceId: identity.instanceId, drainTimeoutMs: config.drainTimeoutMs, pollIntervalMs: config.pollIntervalMs };
+  const drainDeps = { engine, fleet, clock, log, metrics, instanceId: identity.instanceId, drainTimeoutMs: config.drainTimeoutMs, pollIntervalMs: config.pollIntervalMs };
   const drainer = new Drainer((trigger, stop) => runDrain(drainDeps, trigger, stop), signal, log);
   const drainRequests = new DrainRequestKeeper(fleet, services.drainRequests, identity.instanceId, clock, log);
   const bootLog = log.child({ cmd: 'boot' });
+  const rebalancer = new Rebalancer({ engine, clock, log, metrics });
   const reconciler = new Reconciler({
     engine,
     fleet,
@@ -46,7 +49,10 @@ export async function watch(context: WatchContext): Promise<number> {
     log,
     cluster: config.cluster,
     reapAfterMs: config.reapAfterMs,
+    rebalancer,
+    metrics,
   });
+  const endpoint = await serveMetricsUntil(services, config.metricsAddr, log);
   // Same procedure and exit semantics as `swarmnode boot`: a pool instance joins, then answers its
   // launching action; a manager or worker left in a dead raft or swarm joins the live one.
   // One at a time: a caller that asks while it runs waits for the run under way.
@@ -75,6 +81,7 @@ export async function watch(context: WatchContext): Promise<number> {
         eventLeadMs: config.eventLeadMs,
         drainer,
         drainRequests,
+        metrics,
         lastBoot: () => services.bootRecords.read(),
         boot: runBoot,
       },
@@ -86,6 +93,7 @@ export async function watch(context: WatchContext): Promise<number> {
       await orphan.round();
     }, clock, log, config.pollIntervalMs, signal),
   ]);
+  await endpoint.close(drainer.drained);
   log.info({}, 'watch stopped');
   return 0;
 }

@@ -20,6 +20,12 @@ export function drainRequestReason(trigger: DrainTrigger): 'spot' | 'scale-in' |
   return trigger.toWarmPool ? 'scale-in' : undefined;
 }
 
+/** The drain's kind for counting: a spot notice rules, then a scale-in into a warm pool, else the hook. */
+export function drainKind(trigger: DrainTrigger): 'spot' | 'warm-pool' | 'hook' {
+  if (trigger.spotTime !== undefined) return 'spot';
+  return trigger.toWarmPool ? 'warm-pool' : 'hook';
+}
+
 /** What this node observes of itself during a drain; nothing is remembered across restarts. */
 export interface DrainFacts {
   /** The spot deadline is in force: EC2 takes the instance, lifecycle action or not. */

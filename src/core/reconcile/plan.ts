@@ -39,12 +39,15 @@ export type ReconcileAction =
 
 type DemoteAction = Extract<ReconcileAction, { kind: 'demote' }>;
 
+/** Why a step is held back: bounded kinds for counting and alerting. */
+export const HELD_CAUSES = ['quorum', 'timing', 'turn', 'refused', 'alive'] as const;
+export type HeldCause = (typeof HELD_CAUSES)[number];
+
 export interface HeldStep {
   nodeId: string;
   hostname: string;
   wanted: string;
-  /** Bounded kinds for counting and alerting: quorum, timing, turn, refused, alive. */
-  cause: 'quorum' | 'timing' | 'turn' | 'refused' | 'alive';
+  cause: HeldCause;
   reason: string;
   downForSec?: number;
 }

@@ -12,6 +12,8 @@ export interface StatusRow {
     | { id: string; hostname: string; state: string; availability: string; role: string; reachability: string | undefined; leader: boolean; labels: Record<string, string> }
     | undefined;
   drift: string[];
+  /** The same differences by kind, in the same order. */
+  driftKinds: DriftKind[];
 }
 
 export interface StatusReport {
@@ -54,21 +56,46 @@ function instanceView(i: FleetInstance): NonNullable<StatusRow['instance']> {
   return { instanceId, asgName, role, lifecycleState, ec2State, privateIp, availabilityZone };
 }
 
-function pairDrift(node: SwarmNode, instance: FleetInstance | undefined): string[] {
-  const drift: string[] = [];
-  if (node.state === 'down') drift.push('node Down');
-  if (node.manager !== undefined && node.manager.reachability !== 'reachable') drift.push(`manager ${node.manager.reachability}`);
+/** Bounded names of the differences between the ASGs and the swarm, for counting and alerting. */
+export const DRIFT_KINDS = [
+  'node_down',
+  'manager_unreachable',
+  'no_instance',
+  'role_mismatch',
+  'spot_manager',
+  'drained_on_request',
+  'terminating_not_drained',
+  'labels_out_of_date',
+  'stale_node',
+  'no_node',
+  'node_list_unavailable',
+] as const;
+export type DriftKind = (typeof DRIFT_KINDS)[number];
+
+interface Drift {
+  kind: DriftKind;
+  text: string;
+}
+
+function pairDrift(node: SwarmNode, instance: FleetInstance | undefined): Drift[] {
+  const drift: Drift[] = [];
+  if (node.state === 'down') drift.push({ kind: 'node_down', text: 'node Down' });
+  if (node.manager !== undefined && node.manager.reachability !== 'reachable') drift.push({ kind: 'manager_unreachable', text: `manager ${node.manager.reachability}` });
   if (instance === undefined) {
-    drift.push('no instance in any cluster ASG');
+    drift.push({ kind: 'no_instance', text: 'no instance in any cluster ASG' });
     return drift;
   }
-  if (instance.role !== undefined && instance.role !== node.role) drift.push(`ASG role ${instance.role}, node ${node.role}`);
-  if (node.manager !== undefined && instance.lifecycle === 'spot') drift.push('manager on spot: two interruptions at once would cost quorum');
-  if (node.labels[DRAINED_FOR_LABEL] !== undefined) drift.push(`drained on its own request (${node.labels[DRAINED_FOR_LABEL]})`);
-  if (instance.lifecycleState.startsWith('Terminating') && node.availability !== 'drain') drift.push('instance terminating, node not drained');
+  if (instance.role !== undefined && instance.role !== node.role) drift.push({ kind: 'role_mismatch', text: `ASG role ${instance.role}, node ${node.role}` });
+  if (node.manager !== undefined && instance.lifecycle === 'spot') drift.push({ kind: 'spot_manager', text: 'manager on spot: two interruptions at once would cost quorum' });
+  if (node.labels[DRAINED_FOR_LABEL] !== undefined) drift.push({ kind: 'drained_on_request', text: `drained on its own request (${node.labels[DRAINED_FOR_LABEL]})` });
+  if (instance.lifecycleState.startsWith('Terminating') && node.availability !== 'drain') drift.push({ kind: 'terminating_not_drained', text: 'instance terminating, node not drained' });
   const labels = labelDrift(node.labels, desiredLabels(instance));
-  if (labels.length > 0) drift.push(`labels out of date: ${labels.join(', ')}`);
+  if (labels.length > 0) drift.push({ kind: 'labels_out_of_date', text: `labels out of date: ${labels.join(', ')}` });
   return drift;
+}
+
+function row(instance: FleetInstance | undefined, node: SwarmNode | undefined, drift: Drift[]): StatusRow {
+  return { instance: instance && instanceView(instance), node: node && nodeView(node), drift: drift.map((d) => d.text), driftKinds: drift.map((d) => d.kind) };
 }
 
 /** The cluster as the ASGs and the swarm see it, with every difference named. */
@@ -79,13 +106,18 @@ export function buildStatus(facts: StatusFacts): StatusReport {
     for (const match of matchNodesToInstances(facts.nodes, facts.fleet.instances)) {
       if (match.instance !== undefined) seen.add(match.instance.instanceId);
       const drift = pairDrift(match.node, match.instance);
-      if (match.matchedBy === 'superseded') drift.push(`stale: instance ${match.instanceId ?? '?'} is another node now`);
-      rows.push({ instance: match.instance && instanceView(match.instance), node: nodeView(match.node), drift });
+      if (match.matchedBy === 'superseded') drift.push({ kind: 'stale_node', text: `stale: instance ${match.instanceId ?? '?'} is another node now` });
+      rows.push(row(match.instance, match.node, drift));
     }
   }
   for (const instance of facts.fleet.instances.filter((i) => !seen.has(i.instanceId))) {
-    const drift = facts.nodes === undefined ? ['node list unavailable'] : instance.lifecycleState === 'InService' ? ['in service but no swarm node'] : [];
-    rows.push({ instance: instanceView(instance), node: undefined, drift });
+    const drift: Drift[] =
+      facts.nodes === undefined
+        ? [{ kind: 'node_list_unavailable', text: 'node list unavailable' }]
+        : instance.lifecycleState === 'InService'
+          ? [{ kind: 'no_node', text: 'in service but no swarm node' }]
+          : [];
+    rows.push(row(instance, undefined, drift));
   }
   const quorum = facts.nodes === undefined ? undefined : quorumState(managerMembers(facts.nodes));
   const held = facts.nodes === undefined ? [] : heldByQuorum(facts);

@@ -40,6 +40,26 @@ export interface SimNode {
   joinedAt: number;
 }
 
+/**
+ * A replicated service, as far as rebalancing goes: where its tasks run and whether a rolling update
+ * is under way. Tasks of a node that is drained or gone are placed again on the least loaded
+ * schedulable nodes, as the swarm's scheduler does; a forced update spreads them all evenly.
+ */
+export interface SimService {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  replicas: number;
+  version: number;
+  /** nodeId per task. */
+  placement: string[];
+  updatingUntil: number;
+  forcedUpdates: number;
+}
+
+/** Each update step (parallelism 1) waits this long, as a service's update_config delay. */
+export const UPDATE_DELAY_MS = 5_000;
+
 export interface Swarm {
   id: string;
   createdBy: string;
@@ -51,6 +71,7 @@ export interface Swarm {
   unlockKey: string | undefined;
   /** Raised by each `--force-new-cluster`. */
   epoch: number;
+  services: SimService[];
 }
 
 export interface SimEngine {
@@ -155,6 +176,8 @@ export class SwarmModel {
       for (const node of swarm.nodes.values()) {
         if (this.alive(swarm, node) && this.net.connected(leader.instanceId, node.instanceId)) node.heardAt = now;
       }
+      // The scheduler of a swarm with a leader keeps every service at its replicas.
+      for (const service of swarm.services) this.placeTasks(swarm, service);
     }
   }
 
@@ -166,6 +189,38 @@ export class SwarmModel {
     if (!this.alive(swarm, node)) return 0;
     if (node.availability === 'drain' && node.drainedAt !== undefined && this.now() - node.drainedAt >= TASK_STOP_MS) return 0;
     return TASKS_PER_NODE;
+  }
+
+  /** Nodes the scheduler places tasks on: alive, Ready and active. */
+  schedulable(swarm: Swarm): SimNode[] {
+    return [...swarm.nodes.values()].filter((n) => n.availability === 'active' && this.alive(swarm, n) && !this.isDown(n)).sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  /** The service's tasks now: those on nodes that can no longer run them are placed again, least loaded first. */
+  placeTasks(swarm: Swarm, service: SimService): string[] {
+    const targets = this.schedulable(swarm).map((n) => n.id);
+    if (targets.length === 0) return service.placement;
+    const kept = service.placement.filter((id) => targets.includes(id));
+    while (kept.length < service.replicas) {
+      const load = (id: string): number => kept.filter((k) => k === id).length;
+      kept.push(targets.reduce((best, id) => (load(id) < load(best) ? id : best)));
+    }
+    service.placement = kept;
+    return kept;
+  }
+
+  /** A rolling update with nothing changed: every task placed again, spread evenly. */
+  forceUpdate(caller: string, serviceId: string, version: number): SimService {
+    const { swarm } = this.control(caller);
+    const service = swarm.services.find((s) => s.id === serviceId);
+    if (service === undefined) throw new EngineRefusal(`service ${serviceId} not found`);
+    if (service.version !== version) throw new EngineRefusal('rpc error: code = Unknown desc = update out of sequence');
+    service.placement = [];
+    this.placeTasks(swarm, service);
+    service.version++;
+    service.forcedUpdates++;
+    service.updatingUntil = this.now() + service.replicas * UPDATE_DELAY_MS;
+    return service;
   }
 
   // --- the Engine API, as the engine of `caller` answers it --------------------------------------
@@ -184,6 +239,11 @@ export class SwarmModel {
       autolock: false,
       unlockKey: undefined,
       epoch: 0,
+      // What an operator deploys: one service that opted into rebalancing, one that did not.
+      services: [
+        { id: `${id}-web`, name: 'web', labels: { 'swarmnode.rebalance': 'true' }, replicas: 4, version: 1, placement: [], updatingUntil: 0, forcedUpdates: 0 },
+        { id: `${id}-db`, name: 'db', labels: {}, replicas: 4, version: 1, placement: [], updatingUntil: 0, forcedUpdates: 0 },
+      ],
     };
     this.swarms.set(id, swarm);
     const node = this.addNode(swarm, engine, advertiseAddr, 'manager');

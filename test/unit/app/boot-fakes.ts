@@ -1,3 +1,4 @@
+import { RecordingMetrics } from '../recording-metrics.js';
 import type { ObserverDeps } from '../../../src/app/boot/observer.js';
 import type { Services } from '../../../src/app/shared/compose.js';
 import type { Role } from '../../../src/config/config.js';
@@ -73,6 +74,8 @@ export class BootWorld {
       },
       bootRecords: { read: async () => this.bootRecord, write: async (record) => void (this.bootRecord = record) },
       drainRequests: { read: async () => this.drainRequest, write: async (record) => void (this.drainRequest = record) },
+      metrics: new RecordingMetrics(),
+      serveMetrics: () => Promise.reject(new Error('boot serves no metrics')),
       cloud: () => {
         this.awsClientsMade++;
         return { fleet: this.fleet.asFleet(), secrets: this.secrets.asStore() };

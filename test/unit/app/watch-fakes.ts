@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { Secret } from '../../../src/log/secret.js';
 import type { Clock } from '../../../src/ports/clock.js';
-import type { Engine, EngineInfo, SwarmNode } from '../../../src/ports/engine.js';
+import type { Engine, EngineInfo, SwarmNode, SwarmService, SwarmTask } from '../../../src/ports/engine.js';
 import type { Ec2Facts, Fleet, FleetView, LifecycleHook, LifecycleTransition, OwnGroup } from '../../../src/ports/fleet.js';
 import type { ClusterRecord, LockRecord, SecretStore } from '../../../src/ports/secret-store.js';
 import { formatLockValue, parseLockValue } from '../../../src/core/boot/lock-value.js';
@@ -79,6 +79,17 @@ export class FakeEngine implements Partial<Engine> {
   autolockKey: string | undefined;
   async unlockKey(): Promise<Secret | undefined> {
     return this.autolockKey === undefined ? undefined : new Secret(this.autolockKey);
+  }
+  serviceList: SwarmService[] = [];
+  taskList: SwarmTask[] = [];
+  async services(): Promise<SwarmService[]> {
+    return this.serviceList.map((s) => ({ ...s }));
+  }
+  async tasks(serviceIds: readonly string[]): Promise<SwarmTask[]> {
+    return this.taskList.filter((t) => serviceIds.includes(t.serviceId));
+  }
+  async forceUpdateService(service: SwarmService): Promise<void> {
+    this.record({ op: 'force-update', nodeId: service.name });
   }
   asEngine(): Engine {
     return this as unknown as Engine;

@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       eventLeadMs: 600_000,
       autoRecover: true,
       recoverAfterMs: 120_000,
+      metricsAddr: { host: '', port: 9470 },
       stateDir: '/var/lib/swarmnode',
       logLevel: 'info',
     });
@@ -29,6 +30,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ SWARMNODE_CLUSTER: 'prod', STATE_DIRECTORY: '/var/lib/swarmnode:/var/lib/other' }).stateDir).toBe('/var/lib/swarmnode');
     expect(loadConfig({ SWARMNODE_CLUSTER: 'prod', STATE_DIRECTORY: '/run/x' }, { SWARMNODE_STATE_DIR: '/srv/state/' }).stateDir).toBe('/srv/state');
     expect(() => loadConfig({ SWARMNODE_CLUSTER: 'prod', SWARMNODE_STATE_DIR: 'relative' })).toThrow(ConfigError);
+  });
+
+  it('reads the metrics address as host:port or :port, and off turns the endpoint off', () => {
+    const addr = (value: string) => loadConfig({ SWARMNODE_CLUSTER: 'prod', SWARMNODE_METRICS_ADDR: value }).metricsAddr;
+    expect(addr('10.0.1.5:9100')).toEqual({ host: '10.0.1.5', port: 9100 });
+    expect(addr(':9470')).toEqual({ host: '', port: 9470 });
+    expect(addr('[::1]:9470')).toEqual({ host: '::1', port: 9470 });
+    expect(addr('off')).toBeUndefined();
+    for (const bad of ['9470', 'host:', ':0', ':70000', 'on']) expect(() => addr(bad), bad).toThrow(/SWARMNODE_METRICS_ADDR/);
   });
 
   it('lets flags win over the environment and treats empty variables as unset', () => {

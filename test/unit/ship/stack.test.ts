@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CLUSTER_TAG, ROLE_TAG } from '../../../src/adapters/aws-fleet.js';
 import { CONFIG_SCHEMA } from '../../../src/config/config-schema.js';
+import { loadConfig } from '../../../src/config/load-config.js';
 import { parseCloudFormation } from './parse-cloudformation.js';
 
 const template = parseCloudFormation(readFileSync('stack/swarmnode.yaml', 'utf8'));
@@ -140,13 +141,15 @@ describe('example CloudFormation stack', () => {
     expect(template.Outputs.SsmPrefix!.Value).toEqual({ 'Fn::Sub': defaultOf('SWARMNODE_SSM_PREFIX', '${ClusterName}') });
   });
 
-  it('opens exactly the swarm ports between members of the security group', () => {
+  it('opens exactly the swarm ports and swarmnode\'s metrics port between members of the security group', () => {
     const rules = ofType('AWS::EC2::SecurityGroupIngress').map(([, rule]) => rule.Properties);
+    const metricsPort = loadConfig({ SWARMNODE_CLUSTER: 'x' }).metricsAddr?.port;
     expect(rules.map((rule) => `${rule.FromPort}-${rule.ToPort}/${rule.IpProtocol}`).sort()).toEqual([
       '2377-2377/tcp',
       '4789-4789/udp',
       '7946-7946/tcp',
       '7946-7946/udp',
+      `${metricsPort}-${metricsPort}/tcp`,
     ]);
     for (const rule of rules) {
       expect(rule.GroupId).toEqual({ Ref: 'SwarmSecurityGroup' });

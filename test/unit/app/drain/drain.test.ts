@@ -3,14 +3,16 @@ import { runDrain, type DrainDeps } from '../../../../src/app/drain/drain.js';
 import { globalTimeoutMs, STOP_GRACE_MS } from '../../../../src/core/drain/deadline.js';
 import { HOOK_DRAIN as HOOK_TRIGGER, type DrainTrigger } from '../../../../src/core/drain/step.js';
 import { node } from '../../core/watch-fixtures.js';
+import { RecordingMetrics } from '../../recording-metrics.js';
 import { FakeClock, FakeEngine, FakeFleet, HOOK, silentLog } from '../watch-fakes.js';
 
-function setup(): { clock: FakeClock; engine: FakeEngine; fleet: FakeFleet; deps: DrainDeps } {
+function setup(): { clock: FakeClock; engine: FakeEngine; fleet: FakeFleet; deps: DrainDeps; metrics: RecordingMetrics } {
   const clock = new FakeClock();
   const engine = new FakeEngine();
   const fleet = new FakeFleet(clock);
-  const deps: DrainDeps = { engine: engine.asEngine(), fleet: fleet.asFleet(), clock, log: silentLog, instanceId: 'i-1', drainTimeoutMs: 600_000, pollIntervalMs: 1_000 };
-  return { clock, engine, fleet, deps };
+  const metrics = new RecordingMetrics();
+  const deps: DrainDeps = { engine: engine.asEngine(), fleet: fleet.asFleet(), clock, log: silentLog, metrics, instanceId: 'i-1', drainTimeoutMs: 600_000, pollIntervalMs: 1_000 };
+  return { clock, engine, fleet, deps, metrics };
 }
 
 const ops = (engine: FakeEngine): string[] => engine.calls.filter((c) => c.op !== 'localTaskCount').map((c) => `${c.op}${c.force === undefined ? '' : c.force ? ' --force' : ''}`);
@@ -26,7 +28,7 @@ function asManager(engine: FakeEngine, availability: 'active' | 'drain' = 'activ
 
 describe('runDrain', () => {
   it('worker: waits while its task containers run, then leaves and completes CONTINUE, heartbeating meanwhile', async () => {
-    const { clock, engine, fleet, deps } = setup();
+    const { clock, engine, fleet, deps, metrics } = setup();
     engine.localTasks = 3;
     const start = clock.now();
     // The leader drains the worker after a while: its containers leave one by one.
@@ -38,6 +40,10 @@ describe('runDrain', () => {
     expect(fleet.completions).toEqual(['i-1:CONTINUE']);
     // The drain outlived HeartbeatTimeout (30 s): heartbeats kept the action alive.
     expect(fleet.heartbeats.length).toBeGreaterThan(1);
+    // Counted as the dashboard shows it: one hook drain, CONTINUE in time, every heartbeat.
+    expect(metrics.drains.map((d) => d.kind)).toEqual(['hook']);
+    expect(metrics.hooks).toEqual([{ transition: 'terminating', result: 'CONTINUE', atDeadline: false, seconds: (clock.now() - start) / 1000 }]);
+    expect(metrics.heartbeats).toEqual(fleet.heartbeats.map(() => true));
   });
 
   it('manager: drains itself, waits for the leader to demote it, then leaves', async () => {
@@ -65,6 +71,8 @@ describe('runDrain', () => {
     expect(ops(engine)).toEqual(['leave']);
     expect(fleet.completions).toEqual(['i-1:CONTINUE']);
     expect(clock.now() - start).toBeGreaterThan(1_800_000);
+    // The drain timeout passed long before the demotion: the hook counts as answered at a deadline.
+    expect(deps.metrics).toMatchObject({ hooks: [{ result: 'CONTINUE', atDeadline: true }] });
     expect(fleet.heartbeats.length).toBeGreaterThan(1_800_000 / HOOK.heartbeatTimeoutMs);
   });
 

@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { AccessDeniedError } from '../../../../src/errors/access-denied-error.js';
 import { SECRET_RECHECK_MS, SecretSync } from '../../../../src/app/reconcile/secret-sync.js';
+import { Rebalancer } from '../../../../src/app/reconcile/rebalancer.js';
 import { Reconciler } from '../../../../src/app/reconcile/reconciler.js';
 import { RecordSync } from '../../../../src/app/reconcile/record-sync.js';
+import { REBALANCE_LABEL } from '../../../../src/core/reconcile/rebalance.js';
+import type { SwarmService } from '../../../../src/ports/engine.js';
+import { RecordingMetrics } from '../../recording-metrics.js';
 import { instance, labelsOf, node } from '../../core/watch-fixtures.js';
 import { FakeClock, FakeEngine, FakeFleet, FakeSecrets, silentLog } from '../watch-fakes.js';
 
 const REAP_AFTER = 60_000;
 
-function setup(): { clock: FakeClock; engine: FakeEngine; fleet: FakeFleet; secrets: FakeSecrets; reconciler: Reconciler } {
+function setup(): { clock: FakeClock; engine: FakeEngine; fleet: FakeFleet; secrets: FakeSecrets; reconciler: Reconciler; metrics: RecordingMetrics } {
   const clock = new FakeClock();
   const engine = new FakeEngine();
   const fleet = new FakeFleet(clock);
@@ -24,13 +28,53 @@ function setup(): { clock: FakeClock; engine: FakeEngine; fleet: FakeFleet; secr
   ];
   fleet.viewResult = { groups: [], instances: [...managers, worker] };
   const sync = new SecretSync(engine.asEngine(), secrets.asStore(), clock, silentLog);
-  const reconciler = new Reconciler({ engine: engine.asEngine(), fleet: fleet.asFleet(), secrets: sync, record: new RecordSync(secrets.asStore(), clock, silentLog), clock, log: silentLog, cluster: 'lab', reapAfterMs: REAP_AFTER });
-  return { clock, engine, fleet, secrets, reconciler };
+  const metrics = new RecordingMetrics();
+  const rebalancer = new Rebalancer({ engine: engine.asEngine(), clock, log: silentLog, metrics });
+  const reconciler = new Reconciler({ engine: engine.asEngine(), fleet: fleet.asFleet(), secrets: sync, record: new RecordSync(secrets.asStore(), clock, silentLog), clock, log: silentLog, cluster: 'lab', reapAfterMs: REAP_AFTER, rebalancer, metrics });
+  return { clock, engine, fleet, secrets, reconciler, metrics };
 }
 
 const changes = (engine: FakeEngine): string[] => engine.calls.map((c) => `${c.op} ${c.nodeId ?? ''} ${JSON.stringify(c.change ?? '')}`.trim());
 
+function service(name: string, labels: Record<string, string>): SwarmService {
+  return { id: name, name, version: 1, labels, replicas: 4, update: { parallelism: 1, delayMs: 5_000, failureAction: 'pause' }, updating: false, spec: {} };
+}
+
 describe('Reconciler', () => {
+  it('the leader exports the cluster as it saw it; once not the leader, nothing', async () => {
+    const { engine, reconciler, metrics } = setup();
+    engine.nodeList[2]!.manager!.reachability = 'unreachable';
+    await reconciler.round();
+    expect(metrics.clusterView?.summary).toMatchObject({ managers: { reachable: 2, unreachable: 1, unknown: 0 }, quorum: { needed: 2 }, quorumMargin: 0 });
+    engine.nodeList[0]!.manager!.leader = false;
+    engine.nodeList[1]!.manager!.leader = true;
+    await reconciler.round();
+    expect(metrics.clusterView).toBeUndefined();
+  });
+
+  it('a round that fails takes the cluster numbers away rather than leave stale ones', async () => {
+    const { engine, reconciler, metrics } = setup();
+    await reconciler.round();
+    expect(metrics.clusterView).toBeDefined();
+    engine.nodes = async () => {
+      throw new Error('rpc error: code = Unavailable');
+    };
+    await expect(reconciler.round()).rejects.toThrow();
+    expect(metrics.clusterView).toBeUndefined();
+  });
+
+  it('after a worker joins, forces a rolling update of the labelled service only, once, and counts it', async () => {
+    const { engine, reconciler, metrics } = setup();
+    engine.serviceList = [service('web', { [REBALANCE_LABEL]: 'true' }), service('db', {})];
+    engine.taskList = ['web', 'db'].flatMap((id) => ['w1', 'w1', 'm1', 'm2'].map((nodeId) => ({ serviceId: id, nodeId, state: 'running' })));
+    await reconciler.round();
+    engine.nodeList.push(node('w2', { addr: '10.0.1.2' }));
+    await reconciler.round();
+    await reconciler.round();
+    expect(engine.calls.filter((c) => c.op === 'force-update').map((c) => c.nodeId)).toEqual(['web']);
+    expect(metrics.rebalances).toEqual(['started']);
+  });
+
   it('does nothing on a manager that is not the leader, nor on a worker', async () => {
     const { engine, reconciler } = setup();
     engine.nodeList[0]!.manager!.leader = false;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Drainer } from '../../../../src/app/drain/drainer.js';
 import { DrainRequestKeeper } from '../../../../src/app/watch/drain-request.js';
 import { watchLifecycle, type LifecycleWatcherDeps } from '../../../../src/app/watch/lifecycle-watcher.js';
+import { RecordingMetrics } from '../../recording-metrics.js';
 import type { DrainTrigger } from '../../../../src/core/drain/step.js';
 import type { BootRecord, DrainRequestRecord } from '../../../../src/ports/boot-record.js';
 import type { InstanceMetadata, ScheduledEvent } from '../../../../src/ports/instance-metadata.js';
@@ -39,6 +40,7 @@ interface Run {
   boots: number;
   fleet: FakeFleet;
   records: DrainRequestRecord[];
+  metrics: RecordingMetrics;
 }
 
 /** Runs the watcher over the script; drains are recorded (they take `drainMs` of virtual time). */
@@ -47,7 +49,7 @@ async function run(steps: Step[], opts: { polls?: number; drainMs?: number; last
   const stop = new AbortController();
   const metadata = scripted(steps);
   const fleet = new FakeFleet(clock);
-  const result: Run = { drains: [], boots: 0, fleet, records: [] };
+  const result: Run = { drains: [], boots: 0, fleet, records: [], metrics: new RecordingMetrics() };
   const drainer = new Drainer(
     async (trigger) => {
       result.drains.push(trigger);
@@ -72,6 +74,7 @@ async function run(steps: Step[], opts: { polls?: number; drainMs?: number; last
     eventLeadMs: 600_000,
     drainer,
     drainRequests: keeper,
+    metrics: result.metrics,
     boot: async () => void result.boots++,
     lastBoot: async () => ('lastBoot' in opts ? opts.lastBoot : { member: true, outcome: 'healthy' }),
   };
@@ -88,8 +91,9 @@ const POOL_BOOT = { member: false, outcome: 'no-join' } as const;
 
 describe('watchLifecycle: sources feed one drain path', () => {
   it('one drain per transition however many polls see it', async () => {
-    const { drains } = await run([{}, {}, { target: 'Terminated' }, { target: 'Terminated' }]);
+    const { drains, metrics } = await run([{}, {}, { target: 'Terminated' }, { target: 'Terminated' }]);
     expect(drains).toEqual([{ hook: true, spotTime: undefined, toWarmPool: false }]);
+    expect(metrics.events.filter((kind) => kind === 'terminating')).toHaveLength(1);
   });
 
   it('a spot notice triggers the drain once', async () => {
