@@ -1,22 +1,9 @@
-import Dockerode from 'dockerode';
-import { DependencyUnavailableError } from '../errors/dependency-unavailable-error.js';
+import type Dockerode from 'dockerode';
 import { Secret } from '../log/secret.js';
 import type { Engine, EngineInfo, SwarmNode } from '../ports/engine.js';
+import { engineCall, engineClient, engineDial } from './engine-call.js';
 
 const LISTEN_ADDR = '0.0.0.0:2377';
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EACCES']);
-const ENGINE_ACTION = 'start the Docker engine (`systemctl start docker`); DOCKER_HOST overrides its socket';
-
-/** The engine's own error text (docker-modem puts the JSON body's message in `json`). */
-function engineMessage(error: unknown): string {
-  const json = (error as { json?: { message?: string } | string }).json;
-  if (json && typeof json === 'object' && json.message) return json.message;
-  return error instanceof Error ? error.message : String(error);
-}
-
-function unreachable(error: unknown): boolean {
-  return UNREACHABLE.has((error as { code?: string }).code ?? '');
-}
 
 interface RawNode {
   ID: string;
@@ -45,46 +32,16 @@ function toNode(raw: RawNode): SwarmNode {
   };
 }
 
-const ENGINE_CALL_TIMEOUT_MS = 60_000;
-
 /** The local engine through dockerode; DOCKER_HOST picks the socket, as for the docker CLI. */
 export class DockerEngine implements Engine {
   readonly #docker: Dockerode;
 
-  // A bound on every engine call, so a hung engine cannot hold boot past its deadline. Above the
-  // ~20 s the engine itself takes before answering that a join goes on in the background.
-  constructor(docker: Dockerode = new Dockerode({ timeout: ENGINE_CALL_TIMEOUT_MS })) {
+  constructor(docker: Dockerode = engineClient()) {
     this.#docker = docker;
   }
 
-  /**
-   * Engine calls. A refused socket is a missing dependency (exit 69), not a swarm problem. A refused
-   * request keeps its error, with the engine's own words as the message, so that callers (join
-   * retries, status's no-leader check) never depend on docker-modem's error shape.
-   */
-  async #call<T>(what: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      if (unreachable(error)) {
-        throw new DependencyUnavailableError('Docker engine', `Docker engine unreachable (${what}): ${engineMessage(error)}`, ENGINE_ACTION, { cause: error });
-      }
-      if (error instanceof Error) error.message = engineMessage(error);
-      throw error;
-    }
-  }
-
-  #dial<T>(path: string, method: 'GET' | 'POST', body?: Record<string, unknown>): Promise<T> {
-    return new Promise((resolve, reject) => {
-      this.#docker.modem.dial(
-        { path, method, options: body ?? {}, statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error', 503: 'node is not part of a swarm' } },
-        (error: unknown, data: unknown) => (error ? reject(error) : resolve(data as T)),
-      );
-    });
-  }
-
   async info(): Promise<EngineInfo> {
-    const info = await this.#call('GET /info', () => this.#docker.info());
+    const info = await engineCall('GET /info', () => this.#docker.info());
     const swarm = info.Swarm ?? {};
     return {
       localNodeState: swarm.LocalNodeState ?? '',
@@ -98,40 +55,40 @@ export class DockerEngine implements Engine {
   }
 
   async init(advertiseAddr: string): Promise<string> {
-    const nodeId = await this.#call('POST /swarm/init', () => this.#docker.swarmInit({ ListenAddr: LISTEN_ADDR, AdvertiseAddr: advertiseAddr }));
+    const nodeId = await engineCall('POST /swarm/init', () => this.#docker.swarmInit({ ListenAddr: LISTEN_ADDR, AdvertiseAddr: advertiseAddr }));
     return String(nodeId).replace(/"/g, '').trim();
   }
 
   async join(remoteAddrs: string[], token: Secret, advertiseAddr: string): Promise<void> {
-    await this.#call('POST /swarm/join', () =>
+    await engineCall('POST /swarm/join', () =>
       this.#docker.swarmJoin({ ListenAddr: LISTEN_ADDR, AdvertiseAddr: advertiseAddr, RemoteAddrs: remoteAddrs, JoinToken: token.reveal() }),
     );
   }
 
   async leave(force: boolean): Promise<void> {
-    await this.#call('POST /swarm/leave', () => this.#docker.swarmLeave({ force }));
+    await engineCall('POST /swarm/leave', () => this.#docker.swarmLeave({ force }));
   }
 
   async unlock(key: Secret): Promise<void> {
-    await this.#call('POST /swarm/unlock', () => this.#dial('/swarm/unlock', 'POST', { UnlockKey: key.reveal() }));
+    await engineCall('POST /swarm/unlock', () => engineDial(this.#docker, '/swarm/unlock', 'POST', { UnlockKey: key.reveal() }));
   }
 
   async joinTokens(): Promise<{ manager: Secret; worker: Secret }> {
-    const swarm = await this.#call('GET /swarm', () => this.#docker.swarmInspect());
+    const swarm = await engineCall('GET /swarm', () => this.#docker.swarmInspect());
     return { manager: new Secret(swarm.JoinTokens.Manager), worker: new Secret(swarm.JoinTokens.Worker) };
   }
 
   async swarmId(): Promise<string> {
-    return (await this.#call('GET /swarm', () => this.#docker.swarmInspect())).ID;
+    return (await engineCall('GET /swarm', () => this.#docker.swarmInspect())).ID;
   }
 
   async unlockKey(): Promise<Secret | undefined> {
-    const found = await this.#call('GET /swarm/unlockkey', () => this.#dial<{ UnlockKey?: string }>('/swarm/unlockkey', 'GET'));
+    const found = await engineCall('GET /swarm/unlockkey', () => engineDial<{ UnlockKey?: string }>(this.#docker, '/swarm/unlockkey', 'GET'));
     return found.UnlockKey ? new Secret(found.UnlockKey) : undefined;
   }
 
   async nodes(): Promise<SwarmNode[]> {
-    const raw = (await this.#call('GET /nodes', () => this.#docker.listNodes())) as RawNode[];
+    const raw = (await engineCall('GET /nodes', () => this.#docker.listNodes())) as RawNode[];
     return raw.map(toNode);
   }
 
@@ -146,16 +103,16 @@ export class DockerEngine implements Engine {
       ...(change.labels ? { Labels: change.labels } : {}),
     };
     // The engine rejects an update whose version is stale: the caller re-reads and decides again.
-    await this.#call('POST /nodes/update', () => this.#docker.getNode(node.id).update({ _query: { version: node.version }, _body: spec }));
+    await engineCall('POST /nodes/update', () => this.#docker.getNode(node.id).update({ _query: { version: node.version }, _body: spec }));
   }
 
   async removeNode(nodeId: string, force: boolean): Promise<void> {
-    await this.#call('DELETE /nodes', () => this.#docker.getNode(nodeId).remove({ force }));
+    await engineCall('DELETE /nodes', () => this.#docker.getNode(nodeId).remove({ force }));
   }
 
   async localTaskCount(): Promise<number> {
     // Swarm labels every task container with its task id; plain containers do not count.
-    const containers = await this.#call('GET /containers/json', () => this.#docker.listContainers({ filters: { label: ['com.docker.swarm.task.id'] } }));
+    const containers = await engineCall('GET /containers/json', () => this.#docker.listContainers({ filters: { label: ['com.docker.swarm.task.id'] } }));
     return containers.length;
   }
 }

@@ -19,6 +19,14 @@ export interface Config {
   reapAfterMs: number;
   pollIntervalMs: number;
   eventLeadMs: number;
+  /** undefined: backups are off. */
+  backupBucket: string | undefined;
+  backupPrefix: string;
+  backupKmsKey: string;
+  backupMinIntervalMs: number;
+  backupMaxAgeMs: number;
+  backupKeep: number;
+  backupKeepDays: number;
   stateDir: string;
   logLevel: string;
 }

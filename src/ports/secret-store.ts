@@ -7,6 +7,8 @@ export interface ClusterRecord {
   createdAt: string;
   createdBy: string;
   managers: string[];
+  /** Which swarm of the cluster this is (a new one after every manager was lost); absent in older records: 1. */
+  generation?: number;
 }
 
 /** An init lock as stored: who holds it, and which swarm the holder published, once it did. */

@@ -1,6 +1,7 @@
+import { SWARMNODE_LABEL_PREFIX as LABEL_PREFIX } from '../../core/reconcile/labels.js';
+import type { BackupStatus } from '../../core/backup/status.js';
 import type { StatusReport, StatusRow } from '../../core/status/report.js';
-
-const LABEL_PREFIX = 'swarmnode.';
+import { formatAge, formatBytes } from '../backup/format.js';
 
 function cells(row: StatusRow): string[] {
   const { instance, node } = row;
@@ -21,6 +22,19 @@ function cells(row: StatusRow): string[] {
 
 const HEADER = ['INSTANCE', 'ASG', 'LIFECYCLE/EC2', 'NODE', 'STATE', 'AVAILABILITY', 'ROLE', 'LABELS', 'DRIFT'];
 
+function backupLine(backup: BackupStatus): string {
+  switch (backup.state) {
+    case 'off':
+      return 'backup: off (SWARMNODE_BACKUP_BUCKET is not set)';
+    case 'none':
+      return `backup: none of this swarm yet in ${backup.location}`;
+    case 'unknown':
+      return `backup: unknown (${backup.error})`;
+    default:
+      return `backup: ${formatAge(backup.ageSec * 1000)} ago${backup.state === 'stale' ? ' (STALE)' : ''}, ${formatBytes(backup.size)}, ${backup.location}/${backup.key}`;
+  }
+}
+
 /** `swarmnode status` as a table for people; `--json` prints the report itself. */
 export function formatStatus(report: StatusReport): string {
   const table = [HEADER, ...report.rows.map(cells)];
@@ -28,5 +42,5 @@ export function formatStatus(report: StatusReport): string {
   const lines = table.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  '));
   const q = report.quorum;
   const quorum = q === undefined ? 'quorum: LOST (the swarm has no leader; node list unavailable)' : `quorum: ${q.hasQuorum ? 'ok' : 'LOST'} (${q.reachable} of ${q.members} managers reachable, ${q.needed} needed, fault tolerance ${q.faultTolerance})`;
-  return [...lines, '', quorum, ...report.advice.map((a) => `! ${a}`), ''].join('\n');
+  return [...lines, '', quorum, backupLine(report.backup), ...report.advice.map((a) => `! ${a}`), ''].join('\n');
 }

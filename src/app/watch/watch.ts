@@ -1,5 +1,6 @@
 import type { Config } from '../../config/config.js';
 import type { Logger } from '../../log/logger.js';
+import { BackupKeeper } from '../backup/keeper.js';
 import { boot } from '../boot/boot.js';
 import { runDrain } from '../drain/drain.js';
 import { Drainer } from '../drain/drainer.js';
@@ -26,15 +27,32 @@ export interface WatchContext {
 export async function watch(context: WatchContext): Promise<number> {
   const { config, services, log, signal } = context;
   const identity = await services.metadata.identity();
-  const { fleet, secrets } = services.cloud(identity);
+  const { fleet, secrets, backups } = services.cloud(identity);
   const { engine, clock } = services;
-  log.info({ instanceId: identity.instanceId, pollIntervalMs: config.pollIntervalMs, drainTimeoutMs: config.drainTimeoutMs, reapAfterMs: config.reapAfterMs }, 'watch started');
+  const backup = backups === undefined ? undefined : new BackupKeeper({
+    engine,
+    objects: services.objects,
+    secrets,
+    store: backups,
+    clock,
+    log: log.child({ step: 'backup' }),
+    cluster: config.cluster,
+    prefix: config.backupPrefix,
+    retention: { keep: config.backupKeep, keepDays: config.backupKeepDays },
+    instanceId: identity.instanceId,
+    minIntervalMs: config.backupMinIntervalMs,
+    maxAgeMs: config.backupMaxAgeMs,
+  });
+  log.info(
+    { instanceId: identity.instanceId, pollIntervalMs: config.pollIntervalMs, drainTimeoutMs: config.drainTimeoutMs, reapAfterMs: config.reapAfterMs, backups: backups === undefined ? 'off' : `${backups.location}/${config.backupPrefix}${config.cluster}/` },
+    'watch started',
+  );
 
   const drainDeps = { engine, fleet, clock, log, instanceId: identity.instanceId, drainTimeoutMs: config.drainTimeoutMs, pollIntervalMs: config.pollIntervalMs };
   const drainer = new Drainer((trigger, stop) => runDrain(drainDeps, trigger, stop), signal, log);
   const drainRequests = new DrainRequestKeeper(fleet, services.drainRequests, identity.instanceId, clock, log);
   const bootLog = log.child({ cmd: 'boot' });
-  const reconciler = new Reconciler({ engine, fleet, secrets: new SecretSync(engine, secrets, clock, log), clock, log, cluster: config.cluster, reapAfterMs: config.reapAfterMs });
+  const reconciler = new Reconciler({ engine, fleet, secrets: new SecretSync(engine, secrets, clock, log), backup, clock, log, cluster: config.cluster, reapAfterMs: config.reapAfterMs });
   await Promise.all([
     finishLaunch({ services, fleet, log, instanceId: identity.instanceId, pollIntervalMs: config.pollIntervalMs }, signal),
     watchLifecycle(

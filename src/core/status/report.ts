@@ -1,4 +1,5 @@
 import type { SwarmNode } from '../../ports/engine.js';
+import { backupStatus, type BackupFacts, type BackupStatus } from '../backup/status.js';
 import type { FleetInstance, FleetView } from '../../ports/fleet.js';
 import { quorumState, type QuorumState } from '../cluster/quorum.js';
 import { desiredLabels, labelDrift } from '../reconcile/labels.js';
@@ -21,6 +22,8 @@ export interface StatusReport {
   /** undefined when the node list could not be read (no leader). */
   quorum: QuorumState | undefined;
   quorumLost: boolean;
+  /** The newest backup of this swarm. */
+  backup: BackupStatus;
   advice: string[];
 }
 
@@ -30,6 +33,7 @@ export interface StatusFacts {
   nodes: readonly SwarmNode[] | undefined;
   /** This manager's own address, for the recovery command. */
   selfAddress: string;
+  backup: BackupFacts;
 }
 
 const QUORUM_LOST_ADVICE = (address: string): string =>
@@ -97,7 +101,10 @@ export function buildStatus(facts: StatusFacts): StatusReport {
   for (const step of held) {
     advice.push(`${step.wanted} of ${step.hostname} held: ${step.reason}; its lifecycle action is kept alive until the demotion is allowed (at most until the hook's global timeout)`);
   }
-  return { rows, held, quorum, quorumLost, advice };
+  const backup = backupStatus(facts.backup);
+  if (backup.state === 'stale') advice.push(`the newest backup of this swarm is ${Math.round(backup.ageSec / 3600)}h old: look for "backup failed" in the leader's log (journalctl -u swarmnode)`);
+  if (backup.state === 'unknown') advice.push(`the backup history could not be listed (${backup.error}): check the role's s3:ListBucket permission on ${backup.location}`);
+  return { rows, held, quorum, quorumLost, backup, advice };
 }
 
 /** What the leader's next round would hold back for quorum: the same rule, asked from here. */

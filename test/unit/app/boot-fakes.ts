@@ -1,5 +1,6 @@
 import type { ObserverDeps } from '../../../src/app/boot/observer.js';
 import type { Services } from '../../../src/app/shared/compose.js';
+import { FakeSwarmObjects } from './backup-fakes.js';
 import type { Role } from '../../../src/config/config.js';
 import type { BootRecord, DrainRequestRecord } from '../../../src/ports/boot-record.js';
 import type { FleetInstance } from '../../../src/ports/fleet.js';
@@ -64,6 +65,7 @@ export class BootWorld {
   services(): Services {
     return {
       ...this.observerDeps(),
+      objects: new FakeSwarmObjects(),
       metadata: {
         identity: async () => SELF,
         targetLifecycleState: async () => this.target,
@@ -75,7 +77,7 @@ export class BootWorld {
       drainRequests: { read: async () => this.drainRequest, write: async (record) => void (this.drainRequest = record) },
       cloud: () => {
         this.awsClientsMade++;
-        return { fleet: this.fleet.asFleet(), secrets: this.secrets.asStore() };
+        return { fleet: this.fleet.asFleet(), secrets: this.secrets.asStore(), backups: undefined };
       },
     };
   }
