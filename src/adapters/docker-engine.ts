@@ -1,24 +1,10 @@
-import { performance } from 'node:perf_hooks';
-import Dockerode from 'dockerode';
-import { DependencyUnavailableError } from '../errors/dependency-unavailable-error.js';
+import type Dockerode from 'dockerode';
 import { Secret } from '../log/secret.js';
 import type { Engine, EngineInfo, SwarmNode, SwarmService, SwarmTask } from '../ports/engine.js';
 import type { CallMetrics } from '../ports/metrics.js';
+import { engineCall, engineClient, engineDial } from './engine-call.js';
 
 const LISTEN_ADDR = '0.0.0.0:2377';
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EACCES']);
-const ENGINE_ACTION = 'start the Docker engine (`systemctl start docker`); DOCKER_HOST overrides its socket';
-
-/** The engine's own error text (docker-modem puts the JSON body's message in `json`). */
-function engineMessage(error: unknown): string {
-  const json = (error as { json?: { message?: string } | string }).json;
-  if (json && typeof json === 'object' && json.message) return json.message;
-  return error instanceof Error ? error.message : String(error);
-}
-
-function unreachable(error: unknown): boolean {
-  return UNREACHABLE.has((error as { code?: string }).code ?? '');
-}
 
 interface RawNode {
   ID: string;
@@ -77,50 +63,20 @@ function toService(raw: RawService): SwarmService {
   };
 }
 
-const ENGINE_CALL_TIMEOUT_MS = 60_000;
-
 /** The local engine through dockerode; DOCKER_HOST picks the socket, as for the docker CLI. */
 export class DockerEngine implements Engine {
   readonly #docker: Dockerode;
 
-  // A bound on every engine call, so a hung engine cannot hold boot past its deadline. Above the
-  // ~20 s the engine itself takes before answering that a join goes on in the background.
   constructor(
-    docker: Dockerode = new Dockerode({ timeout: ENGINE_CALL_TIMEOUT_MS }),
+    docker: Dockerode = engineClient(),
     private readonly metrics?: Pick<CallMetrics, 'engineCall'>,
   ) {
     this.#docker = docker;
   }
 
-  /**
-   * Engine calls. A refused socket is a missing dependency (exit 69), not a swarm problem. A refused
-   * request keeps its error, with the engine's own words as the message, so that callers (join
-   * retries, status's no-leader check) never depend on docker-modem's error shape.
-   */
-  async #call<T>(what: string, send: () => Promise<T>): Promise<T> {
-    const started = performance.now();
-    const count = (outcome: 'ok' | 'unreachable' | 'error'): void => this.metrics?.engineCall(what, outcome, (performance.now() - started) / 1000);
-    try {
-      const result = await send();
-      count('ok');
-      return result;
-    } catch (error) {
-      count(unreachable(error) ? 'unreachable' : 'error');
-      if (unreachable(error)) {
-        throw new DependencyUnavailableError('Docker engine', `Docker engine unreachable (${what}): ${engineMessage(error)}`, ENGINE_ACTION, { cause: error });
-      }
-      if (error instanceof Error) error.message = engineMessage(error);
-      throw error;
-    }
-  }
-
-  #dial<T>(path: string, method: 'GET' | 'POST', body?: Record<string, unknown>): Promise<T> {
-    return new Promise((resolve, reject) => {
-      this.#docker.modem.dial(
-        { path, method, options: body ?? {}, statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error', 503: 'node is not part of a swarm' } },
-        (error: unknown, data: unknown) => (error ? reject(error) : resolve(data as T)),
-      );
-    });
+  /** Every call of this adapter, counted by endpoint and outcome. */
+  #call<T>(what: string, send: () => Promise<T>): Promise<T> {
+    return engineCall(what, send, this.metrics);
   }
 
   async info(): Promise<EngineInfo> {
@@ -157,7 +113,7 @@ export class DockerEngine implements Engine {
   }
 
   async unlock(key: Secret): Promise<void> {
-    await this.#call('POST /swarm/unlock', () => this.#dial('/swarm/unlock', 'POST', { UnlockKey: key.reveal() }));
+    await this.#call('POST /swarm/unlock', () => engineDial(this.#docker, '/swarm/unlock', 'POST', { UnlockKey: key.reveal() }));
   }
 
   async joinTokens(): Promise<{ manager: Secret; worker: Secret }> {
@@ -170,7 +126,7 @@ export class DockerEngine implements Engine {
   }
 
   async unlockKey(): Promise<Secret | undefined> {
-    const found = await this.#call('GET /swarm/unlockkey', () => this.#dial<{ UnlockKey?: string }>('/swarm/unlockkey', 'GET'));
+    const found = await this.#call('GET /swarm/unlockkey', () => engineDial<{ UnlockKey?: string }>(this.#docker, '/swarm/unlockkey', 'GET'));
     return found.UnlockKey ? new Secret(found.UnlockKey) : undefined;
   }
 
@@ -197,6 +153,12 @@ export class DockerEngine implements Engine {
     await this.#call('DELETE /nodes', () => this.#docker.getNode(nodeId).remove({ force }));
   }
 
+  async localTaskCount(): Promise<number> {
+    // Swarm labels every task container with its task id; plain containers do not count.
+    const containers = await this.#call('GET /containers/json', () => this.#docker.listContainers({ filters: { label: ['com.docker.swarm.task.id'] } }));
+    return containers.length;
+  }
+
   async services(): Promise<SwarmService[]> {
     return ((await this.#call('GET /services', () => this.#docker.listServices())) as RawService[]).map(toService);
   }
@@ -216,11 +178,5 @@ export class DockerEngine implements Engine {
     const spec = { ...service.spec, TaskTemplate: { ...template, ForceUpdate: (template.ForceUpdate ?? 0) + 1 } };
     // A stale version is rejected by the engine: the next round reads the service again.
     await this.#call('POST /services/update', () => this.#docker.getService(service.id).update({ _query: { version: service.version }, _body: spec }));
-  }
-
-  async localTaskCount(): Promise<number> {
-    // Swarm labels every task container with its task id; plain containers do not count.
-    const containers = await this.#call('GET /containers/json', () => this.#docker.listContainers({ filters: { label: ['com.docker.swarm.task.id'] } }));
-    return containers.length;
   }
 }

@@ -4,7 +4,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { Config, Role } from '../config/config.js';
 import { Secret } from '../log/secret.js';
-import type { ClusterRecord, LockRecord, SecretStore } from '../ports/secret-store.js';
+import type { ClusterRecord, LockRecord, RecordedManager, SecretStore } from '../ports/secret-store.js';
 import { formatLockValue, parseLockValue } from '../core/boot/lock-value.js';
 import { awsCall, awsErrorName } from './aws-call.js';
 import { CLUSTER_TAG, ROLE_TAG } from './aws-fleet.js';
@@ -103,7 +103,7 @@ export class SsmKmsSecretStore implements SecretStore {
 
   async readCluster(): Promise<ClusterRecord | undefined> {
     const stored = await this.get('cluster', false);
-    return stored ? (JSON.parse(stored.value) as ClusterRecord) : undefined;
+    return stored ? parseClusterRecord(stored.value) : undefined;
   }
 
   async writeCluster(record: ClusterRecord): Promise<void> {
@@ -144,4 +144,16 @@ export class SsmKmsSecretStore implements SecretStore {
     const probe = new Secret('swarmnode key check');
     await Promise.all((['manager', 'worker'] as const).map((role) => this.seal(probe, this.sealing(role))));
   }
+}
+
+/**
+ * The record as written by any release: before generations a record had none (it is the first), and
+ * its `managers` were addresses without instances, which prove nothing gone (instance '').
+ */
+export function parseClusterRecord(text: string): ClusterRecord {
+  const raw = JSON.parse(text) as Partial<ClusterRecord> & { managers?: unknown[] };
+  const managers = (raw.managers ?? []).map((m) =>
+    typeof m === 'string' ? { instanceId: '', addr: m } : { instanceId: String((m as RecordedManager).instanceId ?? ''), addr: String((m as RecordedManager).addr ?? '') },
+  );
+  return { swarmId: String(raw.swarmId), generation: typeof raw.generation === 'number' ? raw.generation : 1, createdAt: String(raw.createdAt ?? ''), createdBy: String(raw.createdBy ?? ''), managers };
 }

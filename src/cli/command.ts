@@ -4,8 +4,8 @@ import type { Logger } from '../log/logger.js';
 /** What main hands a command once argv and the configuration are validated. */
 export interface CommandContext {
   config: Config;
-  /** Command options given on the command line, e.g. `{ json: true }` for `--json`. */
-  options: Readonly<Record<string, boolean>>;
+  /** Command options given on the command line: `{ json: true }` for `--json`, `{ from: 'KEY' }` for `--from KEY`. */
+  options: Readonly<Record<string, boolean | string>>;
   log: Logger;
   /** The command's report (plan, health, status); logs go to `log`, never here. */
   out(text: string): void;
@@ -22,6 +22,8 @@ export interface CommandOption {
   /** `json` for `--json`. */
   name: string;
   description: string;
+  /** The option takes a value, shown as this in help (`--from KEY`); otherwise it is a switch. */
+  value?: string;
 }
 
 export interface CommandSpec {

@@ -34,6 +34,22 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     reports: true,
     load: () => import('../app/republish/command.js'),
   },
+  backup: {
+    summary: 'on a manager: write a backup of the swarm\'s desired state to S3 now (SWARMNODE_BACKUP_BUCKET); --list shows the history',
+    options: [{ name: 'list', description: 'list the cluster\'s backups, newest first, instead of writing one' }, JSON_OPTION],
+    reports: true,
+    load: () => import('../app/backup/command.js'),
+  },
+  restore: {
+    summary: 'on a manager: recreate the networks, configs, node labels and services of a backup (the newest of an earlier swarm, or --from KEY), leaving what exists alone; exit 1 while a service waits for a secret',
+    options: [
+      { name: 'from', value: 'KEY', description: 'restore this backup (a key `backup --list` shows), this swarm\'s own included' },
+      { name: 'dry-run', description: 'print what would be created and skipped, change nothing' },
+      JSON_OPTION,
+    ],
+    reports: true,
+    load: () => import('../app/backup/restore-command.js'),
+  },
   status: {
     summary: 'the fleet at a glance (AZ x role) and the ASG instances and swarm nodes side by side, with drift and quorum (run on a manager; exit 1 when quorum is lost)',
     options: [JSON_OPTION, { name: 'watch', description: 'redraw the tables in place every poll interval until Ctrl-C' }],

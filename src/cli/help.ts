@@ -12,8 +12,9 @@ function configSection(): string {
   return `Configuration (environment, usually /etc/swarmnode/swarmnode.env; a flag wins over its variable;\ndurations like 500ms, 90s, 5m, 1h):\n${columns(rows)}`;
 }
 
-const EXIT_CODES = `Exit codes: 0 ok; 1 failure; 64 bad configuration or usage; 69 IMDS or Docker engine unavailable;
-75 gave up after SWARMNODE_JOIN_TIMEOUT; 77 AWS denied an action (the message names it).`;
+const EXIT_CODES = `Exit codes: 0 ok; 1 failure (restore: incomplete, the report says what is missing); 64 bad configuration
+or usage; 69 IMDS or Docker engine unavailable; 75 gave up after SWARMNODE_JOIN_TIMEOUT; 77 AWS denied an
+action (the message names it).`;
 
 export function globalHelp(commands: Readonly<Record<string, CommandSpec>>): string {
   const rows = Object.entries(commands).map(([name, spec]) => [name, spec.summary] as const);
@@ -33,7 +34,7 @@ Logs are JSON lines on stdout.
 }
 
 export function commandHelp(name: string, spec: CommandSpec): string {
-  const options = spec.options.length === 0 ? '' : `\nOptions:\n${columns(spec.options.map((o) => [`--${o.name}`, o.description] as const))}\n`;
+  const options = spec.options.length === 0 ? '' : `\nOptions:\n${columns(spec.options.map((o) => [`--${o.name}${o.value === undefined ? '' : ` ${o.value}`}`, o.description] as const))}\n`;
   return `Usage: swarmnode ${name} [options]
 
 ${spec.summary}.

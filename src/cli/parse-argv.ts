@@ -5,7 +5,7 @@ import type { CommandSpec } from './command.js';
 export type Invocation =
   | { kind: 'version' }
   | { kind: 'help'; command: string | undefined }
-  | { kind: 'run'; command: string; flags: Record<string, string>; options: Record<string, boolean> };
+  | { kind: 'run'; command: string; flags: Record<string, string>; options: Record<string, boolean | string> };
 
 const CONFIG_BY_FLAG = new Map(CONFIG_SCHEMA.map((entry) => [entry.flag, entry]));
 
@@ -18,7 +18,7 @@ export function parseArgv(argv: readonly string[], commands: Readonly<Record<str
   let help = false;
   let version = false;
   const flags: Record<string, string> = {};
-  const options: Record<string, boolean> = {};
+  const options: Record<string, boolean | string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--help' || arg === '-h') help = true;
@@ -43,11 +43,18 @@ export function parseArgv(argv: readonly string[], commands: Readonly<Record<str
         flags[entry.key] = value;
       } else {
         const option = command === undefined ? undefined : commands[command]?.options.find((o) => `--${o.name}` === name);
-        if (!option || inline !== undefined) {
+        if (!option || (inline !== undefined && option.value === undefined)) {
           const where = command === undefined ? 'swarmnode' : `swarmnode ${command}`;
           throw new UsageError(`unknown option ${JSON.stringify(arg)} for \`${where}\``, `run \`${where} --help\``);
         }
-        options[option.name] = true;
+        if (option.value === undefined) {
+          options[option.name] = true;
+        } else {
+          const value = inline ?? argv[++i];
+          // `--from --json` is a forgotten value, not a key named "--json".
+          if (value === undefined || value === '' || (inline === undefined && value.startsWith('-'))) throw new UsageError(`${name} needs a value (${option.value})`);
+          options[option.name] = value;
+        }
       }
     }
   }

@@ -42,6 +42,13 @@ function boolean(raw: string): Parsed<boolean> {
   return expect('true or false');
 }
 
+function count(min: number): (raw: string) => Parsed<number> {
+  return (raw) => (/^\d+$/.test(raw.trim()) && Number(raw) >= min ? ok(Number(raw)) : expect(`a whole number, at least ${min}`));
+}
+
+/** https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html (general purpose buckets). */
+const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
 function nonEmpty(raw: string): Parsed<string> {
   return raw.trim() === '' ? expect('a non-empty value') : ok(raw.trim());
 }
@@ -192,6 +199,69 @@ export const CONFIG_SCHEMA: readonly ConfigEntry[] = [
     description: 'Where `watch` serves Prometheus metrics (`GET /metrics`): `host:port`, `:port` for every interface, or `off`',
     parse: listenAddress,
     defaultValue: () => ({ host: '', port: 9470 }),
+  }),
+  entry({
+    key: 'SWARMNODE_BACKUP_BUCKET',
+    flag: '--backup-bucket',
+    field: 'backupBucket',
+    defaultText: 'none: backups off',
+    description: 'S3 bucket for backups of the swarm\'s desired state (services, networks, configs, secret names, node labels), written by the leader; versioned, SSE-KMS, public access blocked',
+    parse: (raw) => (BUCKET_PATTERN.test(raw) && !raw.includes('..') ? ok(raw) : expect('an S3 bucket name: 3 to 63 characters from a-z, 0-9, . and -')),
+    defaultValue: () => undefined,
+  }),
+  entry({
+    key: 'SWARMNODE_BACKUP_PREFIX',
+    flag: '--backup-prefix',
+    field: 'backupPrefix',
+    defaultText: '`swarmnode/`',
+    description: 'Key prefix of the backups in the bucket; each lands at `<prefix><cluster>/<generation>/<time>-<swarm id>-<hash8>.json`',
+    parse: (raw) => (/^([A-Za-z0-9_.-]+\/)+$/.test(raw) ? ok(raw) : expect('path segments from A-Z, a-z, 0-9, _ . - each ending in /, such as swarmnode/')),
+    defaultValue: () => 'swarmnode/',
+  }),
+  entry({
+    key: 'SWARMNODE_BACKUP_KMS_KEY',
+    flag: '--backup-kms-key',
+    field: 'backupKmsKey',
+    defaultText: 'the manager key',
+    description: 'KMS key (id, ARN or alias) S3 encrypts the backups with (SSE-KMS)',
+    parse: nonEmpty,
+    defaultValue: (resolved) => resolved.managerKmsKey as string,
+  }),
+  entry({
+    key: 'SWARMNODE_BACKUP_MIN_INTERVAL',
+    flag: '--backup-min-interval',
+    field: 'backupMinIntervalMs',
+    defaultText: '1m',
+    description: 'The leader checks the swarm for changes this often, and never writes two backups closer together',
+    parse: duration,
+    defaultValue: () => 60_000,
+  }),
+  entry({
+    key: 'SWARMNODE_BACKUP_MAX_AGE',
+    flag: '--backup-max-age',
+    field: 'backupMaxAgeMs',
+    defaultText: '24h',
+    description: 'A backup is written at least this often, even when nothing changed',
+    parse: duration,
+    defaultValue: () => 86_400_000,
+  }),
+  entry({
+    key: 'SWARMNODE_BACKUP_KEEP',
+    flag: '--backup-keep',
+    field: 'backupKeep',
+    defaultText: '30',
+    description: 'How many of the newest backups are kept; older ones go, except those SWARMNODE_BACKUP_KEEP_DAYS keeps and the newest of every swarm the cluster had',
+    parse: count(1),
+    defaultValue: () => 30,
+  }),
+  entry({
+    key: 'SWARMNODE_BACKUP_KEEP_DAYS',
+    flag: '--backup-keep-days',
+    field: 'backupKeepDays',
+    defaultText: '14',
+    description: 'Beyond the newest, the newest backup of each of this many last days (UTC) is kept',
+    parse: count(0),
+    defaultValue: () => 14,
   }),
   entry({
     key: 'SWARMNODE_STATE_DIR',

@@ -31,6 +31,14 @@ export interface Config {
   recoverAfterMs: number;
   /** Where `watch` serves Prometheus metrics; undefined: not served. */
   metricsAddr: ListenAddress | undefined;
+  /** undefined: backups are off. */
+  backupBucket: string | undefined;
+  backupPrefix: string;
+  backupKmsKey: string;
+  backupMinIntervalMs: number;
+  backupMaxAgeMs: number;
+  backupKeep: number;
+  backupKeepDays: number;
   stateDir: string;
   logLevel: string;
 }

@@ -1,4 +1,5 @@
 import { AccessDeniedError } from './access-denied-error.js';
+import { BackupBucketMissingError } from './backup-bucket-missing-error.js';
 import { KmsKeyUnusableError } from './kms-key-unusable-error.js';
 import { SecretUnreadableError } from './secret-unreadable-error.js';
 
@@ -8,6 +9,8 @@ export interface AwsCall {
   action: string;
   parameter?: string;
   keyId?: string;
+  /** S3 calls: the backup bucket. */
+  bucket?: string;
 }
 
 /** Error names AWS answers when the caller lacks a permission. */
@@ -26,7 +29,13 @@ const REPUBLISH =
 export function fromAwsError(error: unknown, call: AwsCall): unknown {
   const name = error instanceof Error ? error.name : undefined;
   if (name === undefined) return error;
-  if (DENIED.has(name)) return new AccessDeniedError(call.action, { cause: error });
+  // S3 calls KMS on the caller's behalf (SSE-KMS) and says which KMS action was refused: name that one.
+  if (DENIED.has(name)) return new AccessDeniedError(/perform: (kms:\w+)/.exec((error as Error).message)?.[1] ?? call.action, { cause: error });
+  if (name === 'NoSuchBucket') return new BackupBucketMissingError(call.bucket ?? '(unknown bucket)', { cause: error });
+  // S3 relays KMS's own error as `KMS.<code>`; a missing or disabled backup key is the operator's to fix.
+  if (name.startsWith('KMS.') && BAD_KEY.has(name.slice(4))) {
+    return new KmsKeyUnusableError(call.keyId ?? '(unknown key)', `${name}: ${(error as Error).message}`, { cause: error, settings: 'SWARMNODE_BACKUP_KMS_KEY' });
+  }
   const parameter = call.parameter ?? '(unknown parameter)';
   if (BAD_CIPHERTEXT.has(name)) {
     return new SecretUnreadableError(

@@ -24,6 +24,7 @@ function shippedEnv(): Record<string, string> {
     Cluster: cluster,
     ManagerKmsKey: `alias/${cluster}-manager`,
     WorkerKmsKey: `alias/${cluster}-worker`,
+    BackupBucket: '',
   };
   return Object.fromEntries(
     shippedEnvFileTemplate()

@@ -133,6 +133,8 @@ export function envFileVars(lab: LabEndpoints, extra: Record<string, string> = {
     Cluster: lab.cluster,
     ManagerKmsKey: `alias/${lab.cluster}-manager`,
     WorkerKmsKey: `alias/${lab.cluster}-worker`,
+    // Empty: backups off (an empty variable counts as unset); a lab turns them on with its env.
+    BackupBucket: '',
   };
   const body = shippedEnvFileTemplate().replace(/\$\{(\w+)\}/g, (_, name: string) => {
     const value = placeholders[name];

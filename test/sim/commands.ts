@@ -212,6 +212,8 @@ export interface Setup {
   /** Managers on spot: swarmnode warns about it, and two interruptions at once must still not cost quorum. */
   spotManagers?: boolean;
   warmPool?: boolean;
+  /** The leaders back the swarm up to S3 (a modelled bucket). */
+  backups?: boolean;
 }
 
 /** A cluster to start a schedule from; `managers` are the raft sizes to draw from. */

@@ -1,15 +1,16 @@
 import type { Rng } from './rng.js';
 
 /** Every await of the agents on the outside world is one of these. */
-export type Service = 'autoscaling' | 'ec2' | 'ssm' | 'kms' | 'engine' | 'imds' | 'probe';
+export type Service = 'autoscaling' | 'ec2' | 'ssm' | 'kms' | 'engine' | 'imds' | 'probe' | 's3';
 export const AWS_SERVICES: readonly Service[] = ['autoscaling', 'ec2', 'ssm', 'kms'];
 
 /**
  * A fault that holds a service for a while: `outage` answers 503 to everything, `throttle` answers
  * most calls with the service's throttling error, `slow` adds seconds to every call, `denied`
- * refuses every call with AccessDenied (a policy change, a KMS key policy).
+ * refuses every call with AccessDenied (a policy change, a KMS key policy), `hang` takes every call
+ * and never answers it, not even once the fault is over (beyond any timeout the adapters set).
  */
-export type FaultMode = 'outage' | 'throttle' | 'slow' | 'denied';
+export type FaultMode = 'outage' | 'throttle' | 'slow' | 'denied' | 'hang';
 
 export interface Draw {
   latencyMs: number;
@@ -18,7 +19,7 @@ export interface Draw {
   afterEffect: boolean;
 }
 
-const THROTTLE_NAMES: Record<string, string> = { autoscaling: 'Throttling', ec2: 'RequestLimitExceeded', ssm: 'ThrottlingException', kms: 'ThrottlingException' };
+const THROTTLE_NAMES: Record<string, string> = { autoscaling: 'Throttling', ec2: 'RequestLimitExceeded', ssm: 'ThrottlingException', kms: 'ThrottlingException', s3: 'SlowDown' };
 
 function awsError(name: string, message: string, status: number): Error {
   return Object.assign(new Error(message), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });

@@ -173,4 +173,14 @@ export const REGRESSIONS: Regression[] = [
       { kind: 'autolock', mode: 'off' }, advance(60_000),
     ],
   },
+  {
+    name: 'issue 10: S3 stops answering the leader\'s backups while a worker is replaced and a manager scaled in',
+    found: 'written from the issue: the backup step runs beside the reconciler\'s round, so a backup that never ends holds back no drain, demotion or reap (with the round awaiting it: "stale node")',
+    setup: { ...base, backups: true },
+    commands: [
+      // Autolock changes the swarm's spec: the next backup check writes, and that write never ends.
+      advance(90_000), { kind: 'fault', service: 's3', mode: 'hang', ms: 600_000 }, { kind: 'autolock', mode: 'on' }, advance(70_000),
+      { kind: 'replace', role: 'worker', pick: 0 }, { kind: 'scale-in', role: 'manager', pick: 1 }, advance(300_000),
+    ],
+  },
 ];

@@ -3,7 +3,7 @@ import { VirtualTime } from './virtual-time.js';
 import { World } from './world.js';
 
 /** Virtual start of every schedule (fixed, so traces read the same from run to run). */
-const T0 = Date.UTC(2026, 0, 1);
+export const T0 = Date.UTC(2026, 0, 1);
 /** After heal: long enough for every hook, drain, reap and boot of the world to end. */
 export const LIVENESS_MS = 15 * 60_000;
 

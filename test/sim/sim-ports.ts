@@ -10,6 +10,9 @@ import type { PortProbe } from '../../src/ports/port-probe.js';
 import type { ClusterRecord, LockRecord, SecretStore } from '../../src/ports/secret-store.js';
 import type { BootRecord, DrainRequestRecord } from '../../src/ports/boot-record.js';
 import type { StateFile } from '../../src/ports/state-file.js';
+import type { BackupStore, StoredObject } from '../../src/ports/backup-store.js';
+import type { NetworkFacts, SecretFacts, SwarmObject, SwarmObjects } from '../../src/ports/swarm-objects.js';
+import { BackupNotFoundError } from '../../src/errors/backup-not-found-error.js';
 import { formatLockValue, parseLockValue } from '../../src/core/boot/lock-value.js';
 import type { Service } from './faults.js';
 import type { CloudModel, SimInstance } from './model/cloud.js';
@@ -48,6 +51,8 @@ export interface PortWorld {
   forcingUpdate(proc: Proc, service: SimService): void;
   /** The metrics of that process. */
   metricsOf(proc: Proc): RecordingMetrics;
+  /** The backup bucket's objects; undefined: backups are off. */
+  readonly backupObjects: Map<string, { body: string; at: number }> | undefined;
 }
 
 const ROLE_TAG = 'swarmnode:role';
@@ -68,16 +73,19 @@ export function simServices(world: PortWorld, proc: Proc): Services {
   };
   const fleet = new SimFleet(world, proc, aws);
   const secrets = new SimSecrets(world, aws);
+  const engine = new SimEngine(world, proc);
+  const backups = world.backupObjects === undefined ? undefined : new SimBackups(world.backupObjects, aws);
   return {
     metadata: new SimMetadata(world, proc, instance),
-    engine: new SimEngine(world, proc),
+    engine,
+    objects: new SimSwarmObjects(engine),
     clock: { now: () => Date.now(), sleep: (ms, signal) => sleep(ms, signal) },
     probe: new SimProbe(world, proc),
     bootRecords: world.stateFile<BootRecord>(proc.instanceId, 'boot'),
     drainRequests: world.stateFile<DrainRequestRecord>(proc.instanceId, 'drain-request'),
     metrics: world.metricsOf(proc),
     serveMetrics: () => Promise.reject(new Error('the simulation serves no metrics (SWARMNODE_METRICS_ADDR=off)')),
-    cloud: () => ({ fleet, secrets }),
+    cloud: () => ({ fleet, secrets, backups }),
   };
 }
 
@@ -511,6 +519,74 @@ export function nodeAsListed(world: Pick<PortWorld, 'swarm' | 'connected'>, swar
     manager: n.raftMember && n.raftEpoch === swarm.epoch ? { leader: leader?.id === n.id, reachability: reachable ? 'reachable' : 'unreachable', addr: `${n.addr}:2377` } : undefined,
     spec,
   };
+}
+
+/**
+ * The swarm's objects as the model has them: a swarm whose spec says whether autolock is on (so an
+ * operator's `autolock` changes what a backup holds) and no services, networks, configs or
+ * secrets; the simulation checks how backups run beside the reconciler, not what they hold.
+ */
+class SimSwarmObjects implements SwarmObjects {
+  constructor(private readonly engine: SimEngine) {}
+
+  async swarm(): Promise<SwarmObject> {
+    const [id, unlockKey] = await Promise.all([this.engine.swarmId(), this.engine.unlockKey()]);
+    return { id, spec: { EncryptionConfig: { AutoLockManagers: unlockKey !== undefined } } };
+  }
+  async services(): Promise<SwarmObject[]> {
+    return [];
+  }
+  async networks(): Promise<NetworkFacts[]> {
+    return [];
+  }
+  async configs(): Promise<SwarmObject[]> {
+    return [];
+  }
+  async secrets(): Promise<SecretFacts[]> {
+    return [];
+  }
+  createNetwork(): Promise<string> {
+    return Promise.reject(new Error('the simulation restores nothing'));
+  }
+  createConfig(): Promise<string> {
+    return Promise.reject(new Error('the simulation restores nothing'));
+  }
+  createService(): Promise<string> {
+    return Promise.reject(new Error('the simulation restores nothing'));
+  }
+}
+
+/** The backup bucket: conditional writes, listing by prefix, every call through the world's S3 faults. */
+class SimBackups implements BackupStore {
+  readonly location = 's3://sim-backups';
+
+  constructor(
+    private readonly objects: Map<string, { body: string; at: number }>,
+    private readonly aws: Aws,
+  ) {}
+
+  put(key: string, body: string): Promise<boolean> {
+    return this.aws('s3', 's3:PutObject', () => {
+      if (this.objects.has(key)) return false;
+      this.objects.set(key, { body, at: Date.now() });
+      return true;
+    });
+  }
+  list(prefix: string): Promise<StoredObject[]> {
+    return this.aws('s3', 's3:ListBucket', () =>
+      [...this.objects.entries()].filter(([key]) => key.startsWith(prefix)).map(([key, o]) => ({ key, size: o.body.length, lastModified: o.at })),
+    );
+  }
+  get(key: string): Promise<string> {
+    return this.aws('s3', 's3:GetObject', () => {
+      const found = this.objects.get(key);
+      if (found === undefined) throw new BackupNotFoundError(this.location, key);
+      return found.body;
+    });
+  }
+  delete(key: string): Promise<void> {
+    return this.aws('s3', 's3:DeleteObject', () => void this.objects.delete(key));
+  }
 }
 
 class SimProbe implements PortProbe {

@@ -4,7 +4,7 @@ import { watch } from '../../src/app/watch/watch.js';
 import type { Config } from '../../src/config/config.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { SwarmnodeError } from '../../src/errors/swarmnode-error.js';
-import { Faults, type Service } from './faults.js';
+import { Faults, type FaultMode, type Service } from './faults.js';
 import { CloudModel, type CloudHost, type SimAction, type SimHook, type SimInstance } from './model/cloud.js';
 import { SwarmModel, type SimService, type Swarm } from './model/swarm.js';
 import type { SwarmNode } from '../../src/ports/engine.js';
@@ -37,6 +37,8 @@ export interface WorldOptions {
   spotManagers?: boolean;
   /** The worker group has a Running warm pool that reuses instances on scale-in. */
   warmPool?: boolean;
+  /** SWARMNODE_BACKUP_BUCKET set: the leaders back the swarm up to a modelled S3. */
+  backups?: boolean;
   /** Log every agent line to stderr (replaying one failing schedule). */
   verbose?: boolean;
 }
@@ -82,6 +84,8 @@ export class World implements PortWorld {
   /** Swarms whose record, token or lock mark was ever written to SSM. */
   readonly published = new Set<string>();
   readonly trace: string[] = [];
+  /** The backup bucket's objects, when backups are on. */
+  readonly backupObjects: Map<string, { body: string; at: number }> | undefined;
   readonly isolated = new Set<string>();
   /** AZs whose subnets a NACL cuts off from the others (instances there, now or later, reach only each other). */
   readonly cutAzs = new Set<string>();
@@ -92,7 +96,8 @@ export class World implements PortWorld {
   constructor(readonly options: WorldOptions) {
     this.rng = new Rng(options.seed);
     this.faults = new Faults(this.rng, () => Date.now());
-    this.config = loadConfig(SIM_ENV);
+    this.config = loadConfig(options.backups === true ? { ...SIM_ENV, SWARMNODE_BACKUP_BUCKET: 'sim-backups' } : SIM_ENV);
+    this.backupObjects = options.backups === true ? new Map() : undefined;
     this.#policy = systemdPolicy();
     this.#verbose = options.verbose ?? false;
     this.#log = pino({ level: this.#verbose ? 'info' : 'silent' }, pino.destination(2));
@@ -130,7 +135,7 @@ export class World implements PortWorld {
   }
 
   async io<T>(proc: Proc, service: Service, call: () => T): Promise<T> {
-    if (!proc.alive) return NEVER;
+    if (!proc.alive || this.faults.active(service) === 'hang') return NEVER;
     const draw = this.faults.draw(service);
     if (draw.latencyMs > 0) await sleep(draw.latencyMs);
     if (!proc.alive) return NEVER;
@@ -412,7 +417,7 @@ export class World implements PortWorld {
 
   #faultsSince: { at: number; service: Service }[] = [];
 
-  holdFault(service: Service, mode: 'outage' | 'throttle' | 'slow' | 'denied', ms: number): void {
+  holdFault(service: Service, mode: FaultMode, ms: number): void {
     this.faults.hold(service, mode, ms);
     this.#faultsSince.push({ at: Date.now() + ms, service });
   }

@@ -17,6 +17,8 @@ export interface ReconcilerDeps {
   fleet: Fleet;
   secrets: SecretSync;
   record: RecordSync;
+  /** The backup step (BackupKeeper); undefined when backups are off. Kicked, never awaited. */
+  backup?: { kick(): Promise<void> };
   clock: Clock;
   log: Logger;
   cluster: string;
@@ -64,6 +66,8 @@ export class Reconciler {
     const leader = nodes.find((n) => n.id === info.nodeId)?.manager?.leader === true;
     if (!leader) return this.leadership(false, 'not-leader');
     this.leadership(true, 'acted');
+    // Beside the round, not in it: the safety steps below never wait for S3 (or an outage of it).
+    void this.deps.backup?.kick();
 
     const fleet = await this.deps.fleet.view(this.deps.cluster);
     // Each fact is gathered on its own: a KMS denial while checking the tokens must not stop this
@@ -149,7 +153,9 @@ export class Reconciler {
       case 'demote':
         return this.updateNode(action.nodeId, () => ({ role: 'worker' }));
       case 'label':
-        return this.updateNode(action.nodeId, () => ({ labels: action.labels }));
+        // Over the labels read right before the update: an operator's label added since the round
+        // began (a restore's, a deploy's) must not be wiped by this round's older view of the node.
+        return this.updateNode(action.nodeId, (node) => ({ labels: { ...node.labels, ...action.labels } }));
       default:
         return assertNever(action);
     }

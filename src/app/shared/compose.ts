@@ -1,19 +1,24 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { countAwsCalls } from '../../adapters/aws-call.js';
 import { AwsFleet } from '../../adapters/aws-fleet.js';
 import { DockerEngine } from '../../adapters/docker-engine.js';
+import { DockerSwarmObjects } from '../../adapters/docker-swarm-objects.js';
+import { engineClient } from '../../adapters/engine-call.js';
 import { FileState } from '../../adapters/file-state.js';
 import { ImdsMetadata } from '../../adapters/imds-metadata.js';
 import { serveMetrics } from '../../adapters/metrics-server.js';
 import { PromMetrics } from '../../adapters/prom-metrics.js';
+import { S3BackupStore } from '../../adapters/s3-backup-store.js';
 import { SsmKmsSecretStore } from '../../adapters/ssm-kms-secret-store.js';
 import { systemClock } from '../../adapters/system-clock.js';
 import { tcpPortProbe } from '../../adapters/tcp-port-probe.js';
 import type { Config, ListenAddress } from '../../config/config.js';
 import type { Logger } from '../../log/logger.js';
+import type { BackupStore } from '../../ports/backup-store.js';
 import type { BootRecord, BootRecordStore, DrainRequestRecord } from '../../ports/boot-record.js';
 import type { StateFile } from '../../ports/state-file.js';
 import type { Clock } from '../../ports/clock.js';
@@ -23,6 +28,7 @@ import type { InstanceIdentity, InstanceMetadata } from '../../ports/instance-me
 import type { Metrics, MetricsServer } from '../../ports/metrics.js';
 import type { PortProbe } from '../../ports/port-probe.js';
 import type { SecretStore } from '../../ports/secret-store.js';
+import type { SwarmObjects } from '../../ports/swarm-objects.js';
 
 /**
  * The SDK waits for ever on a silent connection by default: every AWS call gets a bound, so a hung
@@ -40,11 +46,15 @@ const AWS_RETRY = { retryMode: 'adaptive', maxAttempts: 10 } as const;
 export interface CloudServices {
   fleet: Fleet;
   secrets: SecretStore;
+  /** undefined: SWARMNODE_BACKUP_BUCKET is not set, backups are off. */
+  backups: BackupStore | undefined;
 }
 
 export interface Services {
   metadata: InstanceMetadata;
   engine: Engine;
+  /** The swarm's services, networks, configs and secrets (backups, restore). */
+  objects: SwarmObjects;
   clock: Clock;
   probe: PortProbe;
   bootRecords: BootRecordStore;
@@ -65,9 +75,11 @@ export function compose(config: Config): Services {
   const bootRecords = new FileState<BootRecord>(config.stateDir, 'boot.json');
   const metrics = new PromMetrics(bootRecords, systemClock);
   countAwsCalls(metrics);
+  const docker = engineClient();
   return {
     metadata: new ImdsMetadata(),
-    engine: new DockerEngine(undefined, metrics),
+    engine: new DockerEngine(docker, metrics),
+    objects: new DockerSwarmObjects(docker),
     clock: systemClock,
     probe: tcpPortProbe,
     bootRecords,
@@ -79,6 +91,7 @@ export function compose(config: Config): Services {
       return {
         fleet: new AwsFleet(new AutoScalingClient(client), new EC2Client(client)),
         secrets: new SsmKmsSecretStore(new SSMClient(client), new KMSClient(client), config),
+        backups: config.backupBucket === undefined ? undefined : new S3BackupStore(new S3Client(client), { bucket: config.backupBucket, kmsKey: config.backupKmsKey, cluster: config.cluster }),
       };
     },
   };

@@ -1,9 +1,15 @@
 import type { CommandContext } from '../../cli/command.js';
+import type { BackupFacts } from '../../core/backup/status.js';
 import { buildStatus, type StatusReport } from '../../core/status/report.js';
+import type { Config } from '../../config/config.js';
 import { UsageError } from '../../errors/usage-error.js';
+import type { BackupStore } from '../../ports/backup-store.js';
 import type { Engine, SwarmNode } from '../../ports/engine.js';
+import { readHistory } from '../backup/history.js';
+import { observeRecovery } from '../recover/recovery-facts.js';
 import { compose, type Services } from '../shared/compose.js';
 import { pause } from '../shared/pause.js';
+import { requireManager } from '../shared/require-manager.js';
 import { formatStatus } from './format.js';
 
 /** A manager without quorum refuses the node list with this; status then reports the loss instead. */
@@ -18,19 +24,38 @@ async function nodesOrLostQuorum(engine: Engine): Promise<SwarmNode[] | undefine
   }
 }
 
+/** The backup history, or why it could not be read: status reports on, it does not fail for it. */
+async function backupFacts(store: BackupStore | undefined, config: Config, swarmId: string | undefined, now: number): Promise<BackupFacts> {
+  if (store === undefined) return { state: 'off' };
+  try {
+    const entries = await readHistory(store, config.backupPrefix, config.cluster);
+    return { state: 'listed', location: store.location, entries, swarmId, now, maxAgeMs: config.backupMaxAgeMs };
+  } catch (error) {
+    return { state: 'unlisted', location: store.location, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 /** Home and clear screen: a terminal redraws the tables in place. */
 const REDRAW = '\x1b[H\x1b[2J';
 
 async function gather(context: CommandContext, services: Services): Promise<StatusReport> {
-  const info = await services.engine.info();
-  if (info.localNodeState !== 'active' || !info.controlAvailable) {
-    throw new UsageError(`status needs a manager: this engine is ${info.localNodeState || 'in no swarm'}${info.controlAvailable ? '' : ', not a manager'}`, 'run `swarmnode status` on a manager node');
-  }
+  const { config } = context;
+  const info = await requireManager(services.engine, 'status');
   const identity = await services.metadata.identity();
-  const { fleet } = services.cloud(identity);
-  const [view, nodes] = await Promise.all([fleet.view(context.config.cluster), nodesOrLostQuorum(services.engine)]);
-  const report = buildStatus({ fleet: view, nodes, selfAddress: identity.localIpv4 });
-  context.log.info({ rows: report.rows.length, quorum: report.quorum, quorumLost: report.quorumLost }, 'status gathered');
+  const { fleet, secrets, backups } = services.cloud(identity);
+  const [view, nodes, backup, record] = await Promise.all([
+    fleet.view(config.cluster),
+    nodesOrLostQuorum(services.engine),
+    backupFacts(backups, config, info.clusterId, services.clock.now()),
+    secrets.readCluster(),
+  ]);
+  // With quorum lost, what watch's recovery would do here, and why (the same observation, no action).
+  const recovery =
+    nodes === undefined
+      ? await observeRecovery({ engine: services.engine, fleet, secrets, probe: services.probe, clock: services.clock, instanceId: identity.instanceId, advertiseAddr: identity.localIpv4, autoRecover: config.autoRecover, recoverAfterMs: config.recoverAfterMs })
+      : undefined;
+  const report = buildStatus({ fleet: view, nodes, selfAddress: identity.localIpv4, backup, record, recovery: recovery?.step });
+  context.log.info({ rows: report.rows.length, quorum: report.quorum, quorumLost: report.quorumLost, recovery: recovery?.step }, 'status gathered');
   return report;
 }
 

@@ -1,7 +1,8 @@
 import { fleetGrid, type GridCell } from '../../core/status/fleet-grid.js';
+import { SWARMNODE_LABEL_PREFIX as LABEL_PREFIX } from '../../core/reconcile/labels.js';
+import type { BackupStatus } from '../../core/backup/status.js';
 import type { StatusReport, StatusRow } from '../../core/status/report.js';
-
-const LABEL_PREFIX = 'swarmnode.';
+import { formatAge, formatBytes } from '../backup/format.js';
 
 function cells(row: StatusRow): string[] {
   const { instance, node } = row;
@@ -44,10 +45,24 @@ export function formatFleet(report: StatusReport): string[] {
   return [...columns(table), `drift: ${drift || 'none'}`, `held: ${held || 'none'}`];
 }
 
+function backupLine(backup: BackupStatus): string {
+  switch (backup.state) {
+    case 'off':
+      return 'backup: off (SWARMNODE_BACKUP_BUCKET is not set)';
+    case 'none':
+      return `backup: none of this swarm yet in ${backup.location}`;
+    case 'unknown':
+      return `backup: unknown (${backup.error})`;
+    default:
+      return `backup: ${formatAge(backup.ageSec * 1000)} ago${backup.state === 'stale' ? ' (STALE)' : ''}, ${formatBytes(backup.size)}, ${backup.location}/${backup.key}`;
+  }
+}
+
 /** `swarmnode status` as tables for people: the fleet at a glance, then every instance and node; `--json` prints the report itself. */
 export function formatStatus(report: StatusReport): string {
   const lines = columns([HEADER, ...report.rows.map(cells)]);
   const q = report.quorum;
   const quorum = q === undefined ? 'quorum: LOST (the swarm has no leader; node list unavailable)' : `quorum: ${q.hasQuorum ? 'ok' : 'LOST'} (${q.reachable} of ${q.members} managers reachable, ${q.needed} needed, fault tolerance ${q.faultTolerance})`;
-  return [...formatFleet(report), '', ...lines, '', quorum, ...report.advice.map((a) => `! ${a}`), ''].join('\n');
+  const generation = report.swarmId === undefined ? 'swarm: no cluster record' : `swarm: ${report.swarmId}, generation ${report.generation ?? 1}`;
+  return [...formatFleet(report), '', ...lines, '', generation, quorum, backupLine(report.backup), ...report.advice.map((a) => `! ${a}`), ''].join('\n');
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../../config/config.js';
 import type { Logger } from '../../log/logger.js';
+import { BackupKeeper } from '../backup/keeper.js';
 import { boot } from '../boot/boot.js';
 import { runDrain } from '../drain/drain.js';
 import { Drainer } from '../drain/drainer.js';
@@ -31,9 +32,26 @@ export interface WatchContext {
 export async function watch(context: WatchContext): Promise<number> {
   const { config, services, log, signal } = context;
   const identity = await services.metadata.identity();
-  const { fleet, secrets } = services.cloud(identity);
+  const { fleet, secrets, backups } = services.cloud(identity);
   const { engine, clock, metrics } = services;
-  log.info({ instanceId: identity.instanceId, pollIntervalMs: config.pollIntervalMs, drainTimeoutMs: config.drainTimeoutMs, reapAfterMs: config.reapAfterMs }, 'watch started');
+  const backup = backups === undefined ? undefined : new BackupKeeper({
+    engine,
+    objects: services.objects,
+    secrets,
+    store: backups,
+    clock,
+    log: log.child({ step: 'backup' }),
+    cluster: config.cluster,
+    prefix: config.backupPrefix,
+    retention: { keep: config.backupKeep, keepDays: config.backupKeepDays },
+    instanceId: identity.instanceId,
+    minIntervalMs: config.backupMinIntervalMs,
+    maxAgeMs: config.backupMaxAgeMs,
+  });
+  log.info(
+    { instanceId: identity.instanceId, pollIntervalMs: config.pollIntervalMs, drainTimeoutMs: config.drainTimeoutMs, reapAfterMs: config.reapAfterMs, backups: backups === undefined ? 'off' : `${backups.location}/${config.backupPrefix}${config.cluster}/` },
+    'watch started',
+  );
 
   const drainDeps = { engine, fleet, clock, log, metrics, instanceId: identity.instanceId, drainTimeoutMs: config.drainTimeoutMs, pollIntervalMs: config.pollIntervalMs };
   const drainer = new Drainer((trigger, stop) => runDrain(drainDeps, trigger, stop), signal, log);
@@ -45,6 +63,7 @@ export async function watch(context: WatchContext): Promise<number> {
     fleet,
     secrets: new SecretSync(engine, secrets, clock, log),
     record: new RecordSync(secrets, clock, log),
+    backup,
     clock,
     log,
     cluster: config.cluster,

@@ -1,6 +1,9 @@
 import type { FleetInstance } from '../../ports/fleet.js';
 import { INSTANCE_ID_LABEL } from './match.js';
 
+/** Every label swarmnode keeps on nodes starts with this; the others are the operator's. */
+export const SWARMNODE_LABEL_PREFIX = 'swarmnode.';
+
 /** The node labels DESIGN.md promises, so services can place by AZ, type, group or lifecycle. */
 export function desiredLabels(instance: FleetInstance): Record<string, string> {
   const labels: Record<string, string> = {

@@ -34,6 +34,7 @@ export type ReconcileAction =
   /** `drainedFor`: the instance's own request, noted on the node so the drain can be undone once it is past. */
   | { kind: 'drain'; nodeId: string; hostname: string; drainedFor: string | undefined; reason: string }
   | { kind: 'activate'; nodeId: string; hostname: string; reason: string }
+  /** `labels`: swarmnode's own, set over whatever labels the node has when the update is sent. */
   | { kind: 'label'; nodeId: string; hostname: string; labels: Record<string, string>; reason: string }
   | { kind: 'publish-secret'; secret: SwarmSecret; reason: string };
 
@@ -135,7 +136,7 @@ export function planReconcile(facts: ReconcileFacts): ReconcilePlan {
     if (match.instance !== undefined) {
       const desired = desiredLabels(match.instance);
       const drift = labelDrift(node.labels, desired);
-      if (drift.length > 0) actions.push({ kind: 'label', ...base, labels: { ...node.labels, ...desired }, reason: `labels out of date: ${drift.join(', ')}` });
+      if (drift.length > 0) actions.push({ kind: 'label', ...base, labels: desired, reason: `labels out of date: ${drift.join(', ')}` });
     }
   }
 

@@ -1,4 +1,7 @@
 import type { SwarmNode } from '../../ports/engine.js';
+import type { ClusterRecord } from '../../ports/secret-store.js';
+import type { RecoveryStep } from '../recover/quorum-recovery.js';
+import { backupStatus, type BackupFacts, type BackupStatus } from '../backup/status.js';
 import type { FleetInstance, FleetView } from '../../ports/fleet.js';
 import { quorumState, type QuorumState } from '../cluster/quorum.js';
 import { desiredLabels, labelDrift } from '../reconcile/labels.js';
@@ -23,6 +26,13 @@ export interface StatusReport {
   /** undefined when the node list could not be read (no leader). */
   quorum: QuorumState | undefined;
   quorumLost: boolean;
+  /** The newest backup of this swarm. */
+  backup: BackupStatus;
+  /** The cluster record's swarm and generation (1 for the cluster's first swarm). */
+  swarmId: string | undefined;
+  generation: number | undefined;
+  /** With quorum lost: what watch's recovery does (or would do) here, and why. */
+  recovery: RecoveryStep | undefined;
   advice: string[];
 }
 
@@ -32,11 +42,32 @@ export interface StatusFacts {
   nodes: readonly SwarmNode[] | undefined;
   /** This manager's own address, for the recovery command. */
   selfAddress: string;
+  /** Absent: not asked (backups off, as far as this report goes). */
+  backup?: BackupFacts;
+  record?: ClusterRecord;
+  recovery?: RecoveryStep;
 }
 
-const QUORUM_LOST_ADVICE = (address: string): string =>
-  `quorum is lost: on one surviving manager run \`docker swarm init --force-new-cluster --advertise-addr ${address}\`, ` +
-  'then scale the manager ASG back up; `swarmnode watch` demotes and removes the dead managers';
+/**
+ * What to do about lost quorum, from what recovery found: never a manual `--force-new-cluster` while
+ * a missing manager may come back (that would make two rafts of one swarm).
+ */
+function quorumLostAdvice(recovery: RecoveryStep | undefined, address: string): string {
+  switch (recovery?.kind) {
+    case 'advise':
+      return `quorum is lost and every missing manager is gone for good; ${recovery.reason}; or on this manager only: \`docker swarm init --force-new-cluster --advertise-addr ${address}\``;
+    case 'refuse':
+      return `quorum is lost; no recovery: ${recovery.reason}. Bring the missing managers back (start a stopped instance, heal the network); never force a new cluster while one of them may come back`;
+    case 'wait':
+    case 'take-lock':
+    case 'force-new-cluster':
+    case 'rejoin':
+    case 'need-lock':
+      return `quorum is lost; recovery under way: ${recovery.reason}`;
+    default:
+      return 'quorum is lost (the swarm has no leader): `swarmnode watch` recovers it by itself once every missing manager is terminated for SWARMNODE_RECOVER_AFTER; its log says what it waits for';
+  }
+}
 
 function nodeView(node: SwarmNode): NonNullable<StatusRow['node']> {
   return {
@@ -122,14 +153,17 @@ export function buildStatus(facts: StatusFacts): StatusReport {
   const quorum = facts.nodes === undefined ? undefined : quorumState(managerMembers(facts.nodes));
   const held = facts.nodes === undefined ? [] : heldByQuorum(facts);
   const quorumLost = quorum === undefined || !quorum.hasQuorum;
-  const advice = quorumLost ? [QUORUM_LOST_ADVICE(facts.selfAddress)] : [];
+  const advice = quorumLost ? [quorumLostAdvice(facts.recovery, facts.selfAddress)] : [];
   if (quorum !== undefined && quorum.hasQuorum && quorum.faultTolerance === 0 && quorum.members > 1) {
     advice.push(`no fault tolerance: losing one more of the ${quorum.reachable} reachable managers loses quorum`);
   }
   for (const step of held) {
     advice.push(`${step.wanted} of ${step.hostname} held: ${step.reason}; its lifecycle action is kept alive until the demotion is allowed (at most until the hook's global timeout)`);
   }
-  return { rows, held, quorum, quorumLost, advice };
+  const backup = backupStatus(facts.backup ?? { state: 'off' });
+  if (backup.state === 'stale') advice.push(`the newest backup of this swarm is ${Math.round(backup.ageSec / 3600)}h old: look for "backup failed" in the leader's log (journalctl -u swarmnode)`);
+  if (backup.state === 'unknown') advice.push(`the backup history could not be listed (${backup.error}): check the role's s3:ListBucket permission on ${backup.location}`);
+  return { rows, held, quorum, quorumLost, backup, swarmId: facts.record?.swarmId, generation: facts.record?.generation, recovery: facts.recovery, advice };
 }
 
 /** What the leader's next round would hold back for quorum: the same rule, asked from here. */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DockerEngine } from '../../../src/adapters/docker-engine.js';
+import { DockerSwarmObjects } from '../../../src/adapters/docker-swarm-objects.js';
 import { DependencyUnavailableError } from '../../../src/errors/dependency-unavailable-error.js';
 import { Secret } from '../../../src/log/secret.js';
 import type { SwarmNode } from '../../../src/ports/engine.js';
@@ -193,5 +194,55 @@ describe('DockerEngine', () => {
     expect((error as DependencyUnavailableError).exitCode).toBe(69);
     expect((error as DependencyUnavailableError).message).toMatch(/Docker engine unreachable \(GET \/info\)/);
     expect((error as DependencyUnavailableError).action).toMatch(/start the Docker engine/);
+  });
+});
+
+describe('DockerSwarmObjects', () => {
+  const objects = () => new DockerSwarmObjects(new Dockerode({ socketPath }));
+
+  it('reads the swarm\'s id and spec, never its join tokens', async () => {
+    reply('GET /swarm', { ID: 'swarm-1', Version: { Index: 9 }, Spec: { Name: 'default', Labels: {} }, JoinTokens: { Worker: 'SWMTKN-1-w', Manager: 'SWMTKN-1-m' } });
+    const swarm = await objects().swarm();
+    expect(swarm).toEqual({ id: 'swarm-1', spec: { Name: 'default', Labels: {} } });
+    expect(JSON.stringify(swarm)).not.toContain('SWMTKN');
+  });
+
+  it('describes networks with the fields a create takes: scope, ingress, no empty ConfigFrom', async () => {
+    reply('GET /networks', [
+      { Id: 'n1', Name: 'app-net', Scope: 'swarm', Driver: 'overlay', EnableIPv6: false, IPAM: { Driver: 'default', Options: null, Config: [{ Subnet: '10.0.1.0/24', Gateway: '10.0.1.1' }] }, Internal: false, Attachable: true, Ingress: false, ConfigFrom: { Network: '' }, ConfigOnly: false, Containers: {}, Options: { 'com.docker.network.driver.overlay.vxlanid_list': '4097' }, Labels: { tier: 'app' } },
+      { Id: 'n2', Name: 'ingress', Scope: 'swarm', Driver: 'overlay', Ingress: true, Options: null, Labels: null },
+    ]);
+    const [app, ingress] = await objects().networks();
+    expect(app).toEqual({
+      id: 'n1',
+      name: 'app-net',
+      scope: 'swarm',
+      ingress: false,
+      spec: { Name: 'app-net', Driver: 'overlay', Scope: 'swarm', Internal: false, Attachable: true, EnableIPv6: false, IPAM: { Driver: 'default', Options: null, Config: [{ Subnet: '10.0.1.0/24', Gateway: '10.0.1.1' }] }, Options: { 'com.docker.network.driver.overlay.vxlanid_list': '4097' }, Labels: { tier: 'app' } },
+    });
+    expect(ingress).toMatchObject({ ingress: true, spec: { Options: {}, Labels: {} } });
+  });
+
+  it('reads configs with their data and secrets without any value', async () => {
+    reply('GET /configs', [{ ID: 'c1', Version: { Index: 3 }, Spec: { Name: 'app-config', Labels: {}, Data: 'bGlzdGVu' } }]);
+    reply('GET /secrets', [{ ID: 's1', Version: { Index: 4 }, Spec: { Name: 'app-secret', Labels: { owner: 'ops' } } }]);
+    expect(await objects().configs()).toEqual([{ id: 'c1', spec: { Name: 'app-config', Labels: {}, Data: 'bGlzdGVu' } }]);
+    expect(await objects().secrets()).toEqual([{ id: 's1', name: 'app-secret', labels: { owner: 'ops' } }]);
+  });
+
+  it('creates a network refusing a duplicate name, a config and a service, and returns their ids', async () => {
+    reply('POST /networks/create', { Id: 'n9', Warning: '' }, 201);
+    reply('POST /configs/create', { ID: 'c9' }, 201);
+    reply('POST /services/create', { ID: 'svc9' }, 201);
+    expect(await objects().createNetwork({ Name: 'app-net', Driver: 'overlay' })).toBe('n9');
+    expect(only('POST /networks/create').body).toEqual({ Name: 'app-net', Driver: 'overlay', CheckDuplicate: true });
+    expect(await objects().createConfig({ Name: 'app-config', Data: 'bGlzdGVu' })).toBe('c9');
+    expect(await objects().createService({ Name: 'web', TaskTemplate: { ContainerSpec: { Image: 'busybox:lab' } } })).toBe('svc9');
+    expect(only('POST /services/create').body).toEqual({ Name: 'web', TaskTemplate: { ContainerSpec: { Image: 'busybox:lab' } } });
+  });
+
+  it('keeps the engine\'s status and words on a refusal (a name taken: 409)', async () => {
+    reply('POST /configs/create', { message: 'rpc error: code = AlreadyExists desc = config app-config already exists' }, 409);
+    await expect(objects().createConfig({ Name: 'app-config', Data: '' })).rejects.toMatchObject({ statusCode: 409, message: expect.stringContaining('already exists') });
   });
 });

@@ -1,6 +1,7 @@
 import { RecordingMetrics } from '../recording-metrics.js';
 import type { ObserverDeps } from '../../../src/app/boot/observer.js';
 import type { Services } from '../../../src/app/shared/compose.js';
+import { FakeSwarmObjects } from './backup-fakes.js';
 import type { Role } from '../../../src/config/config.js';
 import type { BootRecord, DrainRequestRecord } from '../../../src/ports/boot-record.js';
 import type { FleetInstance } from '../../../src/ports/fleet.js';
@@ -65,6 +66,7 @@ export class BootWorld {
   services(): Services {
     return {
       ...this.observerDeps(),
+      objects: new FakeSwarmObjects(),
       metadata: {
         identity: async () => SELF,
         targetLifecycleState: async () => this.target,
@@ -78,7 +80,7 @@ export class BootWorld {
       serveMetrics: () => Promise.reject(new Error('boot serves no metrics')),
       cloud: () => {
         this.awsClientsMade++;
-        return { fleet: this.fleet.asFleet(), secrets: this.secrets.asStore() };
+        return { fleet: this.fleet.asFleet(), secrets: this.secrets.asStore(), backups: undefined };
       },
     };
   }

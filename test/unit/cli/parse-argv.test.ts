@@ -4,7 +4,8 @@ import { parseArgv } from '../../../src/cli/parse-argv.js';
 import { UsageError } from '../../../src/errors/usage-error.js';
 
 const spec: CommandSpec = { summary: 's', options: [{ name: 'json', description: 'j' }], reports: true, load: () => Promise.reject(new Error('unused')) };
-const commands = { plan: spec };
+const restore: CommandSpec = { ...spec, options: [{ name: 'from', description: 'f', value: 'KEY' }, { name: 'dry-run', description: 'd' }] };
+const commands = { plan: spec, restore };
 
 describe('parseArgv', () => {
   it('maps config flags to their variables and command options to booleans', () => {
@@ -14,6 +15,15 @@ describe('parseArgv', () => {
       flags: { SWARMNODE_CLUSTER: 'c', SWARMNODE_JOIN_TIMEOUT: '90s', SWARMNODE_REPORT_UNHEALTHY: 'false' },
       options: { json: true },
     });
+  });
+
+  it('takes the value of a command option that has one, after it or after =', () => {
+    expect(parseArgv(['restore', '--from', 'swarmnode/c/1/x.json', '--dry-run'], commands)).toMatchObject({ options: { from: 'swarmnode/c/1/x.json', 'dry-run': true } });
+    expect(parseArgv(['restore', '--from=k.json'], commands)).toMatchObject({ options: { from: 'k.json' } });
+  });
+
+  it.each([[['restore', '--from']], [['restore', '--from', '--dry-run']], [['restore', '--from=']], [['restore', '--dry-run=yes']]])('rejects %j: a value option without its value, a switch with one', (argv) => {
+    expect(() => parseArgv(argv, commands)).toThrow(UsageError);
   });
 
   it('answers --version and --help before anything else', () => {

@@ -21,6 +21,13 @@ describe('loadConfig', () => {
       autoRecover: true,
       recoverAfterMs: 120_000,
       metricsAddr: { host: '', port: 9470 },
+      backupBucket: undefined,
+      backupPrefix: 'swarmnode/',
+      backupKmsKey: 'alias/swarmnode-prod',
+      backupMinIntervalMs: 60_000,
+      backupMaxAgeMs: 86_400_000,
+      backupKeep: 30,
+      backupKeepDays: 14,
       stateDir: '/var/lib/swarmnode',
       logLevel: 'info',
     });
@@ -47,6 +54,23 @@ describe('loadConfig', () => {
       { SWARMNODE_JOIN_TIMEOUT: '90s', SWARMNODE_REPORT_UNHEALTHY: 'false' },
     );
     expect(config).toMatchObject({ role: undefined, joinTimeoutMs: 90_000, reportUnhealthy: false, workerKmsKey: 'alias/m' });
+  });
+
+  it('backups: off without a bucket; on with one, under the manager key unless told otherwise', () => {
+    expect(loadConfig({ SWARMNODE_CLUSTER: 'prod', SWARMNODE_BACKUP_BUCKET: '' }).backupBucket).toBeUndefined();
+    expect(loadConfig({ SWARMNODE_CLUSTER: 'prod', SWARMNODE_BACKUP_BUCKET: 'acme-swarm-backups', SWARMNODE_MANAGER_KMS_KEY: 'alias/m' })).toMatchObject({ backupBucket: 'acme-swarm-backups', backupKmsKey: 'alias/m' });
+    expect(loadConfig({ SWARMNODE_CLUSTER: 'prod', SWARMNODE_BACKUP_PREFIX: 'dr/swarm/', SWARMNODE_BACKUP_KEEP_DAYS: '0' })).toMatchObject({ backupPrefix: 'dr/swarm/', backupKeepDays: 0 });
+  });
+
+  it.each([
+    ['SWARMNODE_BACKUP_BUCKET', 'Acme_Backups'],
+    ['SWARMNODE_BACKUP_PREFIX', '/swarmnode'],
+    ['SWARMNODE_BACKUP_PREFIX', 'swarmnode'],
+    ['SWARMNODE_BACKUP_KEEP', '0'],
+    ['SWARMNODE_BACKUP_KEEP_DAYS', '-1'],
+    ['SWARMNODE_BACKUP_MIN_INTERVAL', 'often'],
+  ])('rejects %s=%j', (key, value) => {
+    expect(() => loadConfig({ SWARMNODE_CLUSTER: 'prod', [key]: value })).toThrow(new RegExp(`${key}="${value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}" is invalid`));
   });
 
   it('reports every problem at once with key, value and expectation', () => {

@@ -7,7 +7,11 @@ const iamPrefixByClient: Record<string, string> = {
   'client-ec2': 'ec2',
   'client-kms': 'kms',
   'client-ssm': 'ssm',
+  'client-s3': 's3',
 };
+
+/** SDK operations whose IAM action has another name: ListObjectsV2 is authorised as s3:ListBucket. */
+const iamNameOf: Record<string, string> = { 's3:ListObjectsV2': 's3:ListBucket' };
 
 const sdkImport = /import\s+(type\s+)?\{([^}]*)\}\s+from\s+'@aws-sdk\/(client-[a-z0-9-]+)'/g;
 
@@ -32,7 +36,7 @@ export function awsActionsInSource(dir: string): Set<string> {
         if (specifier.startsWith('type ')) continue;
         const name = specifier.split(/\s+as\s+/)[0]!;
         const operation = /^(\w+)Command$/.exec(name)?.[1] ?? /^paginate(\w+)$/.exec(name)?.[1];
-        if (operation) actions.add(`${prefix}:${operation}`);
+        if (operation) actions.add(iamNameOf[`${prefix}:${operation}`] ?? `${prefix}:${operation}`);
       }
     }
   }

@@ -7,7 +7,7 @@ interface Statement {
   Effect: string;
   Action: string | string[];
   Resource: string | string[];
-  Condition?: Record<string, Record<string, string>>;
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 
 const list = (value: string | string[]): string[] => (Array.isArray(value) ? value : [value]);
@@ -17,10 +17,13 @@ const allowed = (role: string): Set<string> =>
   new Set(statements(role).filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action)));
 
 const called = awsActionsInSource('src');
+/** S3 calls KMS on the caller's behalf to encrypt an SSE-KMS object (backups): the caller needs the permission, the code makes no such call. */
+const onBehalf = new Set(['kms:GenerateDataKey']);
 // Publishing tokens, the cluster record and the init lock, sealing secrets, and removing the unlock
 // key when autolock is turned off happen only in the manager paths (init, the leader's reconciler);
-// a worker only reads and opens its own token.
-const managerOnly = new Set(['ssm:PutParameter', 'ssm:DeleteParameter', 'kms:Encrypt']);
+// so do backups and restores (the leader's backup step, `swarmnode backup` and `restore` on a
+// manager). A worker only reads and opens its own token.
+const managerOnly = new Set(['ssm:PutParameter', 'ssm:DeleteParameter', 'kms:Encrypt', 's3:PutObject', 's3:GetObject', 's3:ListBucket', 's3:DeleteObject', ...onBehalf]);
 const workerCalls = new Set([...called].filter((action) => !managerOnly.has(action)));
 const clusterCondition = {
   kms: 'kms:EncryptionContext:swarmnode:cluster',
@@ -42,8 +45,9 @@ describe('IAM policies', () => {
     expect([...labelledActionsInSource('src')].filter((label) => !called.has(label))).toEqual([]);
   });
 
-  it('lets the manager role call exactly what the code calls', () => {
-    expect([...allowed('manager')].sort()).toEqual([...called].sort());
+  it('lets the manager role call exactly what the code calls (and what S3 calls on its behalf)', () => {
+    expect([...allowed('manager')].sort()).toEqual([...called, ...onBehalf].sort());
+    expect([...managerOnly].filter((action) => !called.has(action) && !onBehalf.has(action))).toEqual([]);
   });
 
   it('lets the worker role call exactly the worker paths, fewer actions than a manager', () => {
@@ -72,6 +76,12 @@ describe('IAM policies', () => {
       }
       if (service === 'kms') {
         expect(list(statement.Resource).every((resource) => /^\$\{(Manager|Worker)KeyArn\}$/.test(resource))).toBe(true);
+      }
+      if (service === 's3') {
+        // Only the cluster's own prefix of the backup bucket, whichever the action.
+        const objects = list(statement.Action).some((action) => action !== 's3:ListBucket');
+        if (objects) expect(list(statement.Resource)).toEqual(['arn:${Partition}:s3:::${BackupBucket}/swarmnode/${Cluster}/*']);
+        else expect(statement.Condition?.StringLike?.['s3:prefix']).toEqual(['swarmnode/${Cluster}/*']);
       }
       if (service === 'kms' || service === 'autoscaling') {
         expect(statement.Condition?.StringEquals?.[clusterCondition[service]]).toBe('${Cluster}');
@@ -109,6 +119,13 @@ describe('IAM policies', () => {
       expect(arns.length).toBeGreaterThan(0);
       expect(arns.filter((arn) => !arn.startsWith('arn:${Partition}:'))).toEqual([]);
     }
+  });
+
+  it('lets S3, and only S3, make the backups\' data keys, under the cluster\'s context', () => {
+    const generating = statements('manager').filter((s) => list(s.Action).includes('kms:GenerateDataKey'));
+    expect(generating).toHaveLength(1);
+    expect(generating[0]?.Condition?.StringEquals).toEqual({ 'kms:EncryptionContext:swarmnode:cluster': '${Cluster}', 'kms:ViaService': 's3.${Region}.${UrlSuffix}' });
+    expect(statements('worker').flatMap((s) => list(s.Action)).filter((a) => a.startsWith('s3:') || a === 'kms:GenerateDataKey')).toEqual([]);
   });
 
   it('keeps the worker away from the manager token and key', () => {

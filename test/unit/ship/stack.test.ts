@@ -29,10 +29,11 @@ const iamBindings: Record<string, unknown> = {
   Cluster: { Ref: 'ClusterName' },
   ManagerKeyArn: { 'Fn::GetAtt': ['ManagerKey', 'Arn'] },
   WorkerKeyArn: { 'Fn::GetAtt': ['WorkerKey', 'Arn'] },
+  BackupBucket: { Ref: 'BackupBucket' },
 };
 
 /** The pseudo parameters of the stack that stand for a placeholder of the IAM policies. */
-const iamPseudoParameters: Record<string, string> = { 'AWS::Partition': 'Partition' };
+const iamPseudoParameters: Record<string, string> = { 'AWS::Partition': 'Partition', 'AWS::Region': 'Region', 'AWS::URLSuffix': 'UrlSuffix' };
 
 /**
  * Replaces each `!Sub [text, vars]` by its text, checking its vars mean what iam/*.json means, and
@@ -165,5 +166,29 @@ describe('example CloudFormation stack', () => {
     const worker = resources.WorkerLaunchTemplate!.Properties.LaunchTemplateData as Record<string, unknown>;
     expect(worker.HibernationOptions).toEqual({ 'Fn::If': ['Hibernates', { Configured: true }, { Ref: 'AWS::NoValue' }] });
     expect(JSON.stringify(worker.BlockDeviceMappings)).toContain('"Encrypted":true');
+  });
+
+  it('keeps backups in a versioned, SSE-KMS, private bucket that outlives the stack, named in the user-data', () => {
+    const bucket = resources.BackupBucket!;
+    expect((bucket as { DeletionPolicy?: string }).DeletionPolicy).toBe('Retain');
+    const p = bucket.Properties;
+    expect(p.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(p.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
+      { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': ['ManagerKey', 'Arn'] } }, BucketKeyEnabled: false },
+    ]);
+    expect(p.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(p.LifecycleConfiguration.Rules[0]).toMatchObject({ Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: { Ref: 'BackupNoncurrentDays' } } });
+    const denyPlainHttp = resources.BackupBucketPolicy!.Properties.PolicyDocument.Statement[0];
+    expect(denyPlainHttp).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': false } } });
+    expect(userData).toContain('SWARMNODE_BACKUP_BUCKET=${BackupBucket}');
+  });
+
+  it('lets only the manager role near the backups, under the prefix swarmnode uses by default', () => {
+    const prefix = defaultOf('SWARMNODE_BACKUP_PREFIX', 'c');
+    const s3Resources = (role: string): string[] =>
+      JSON.stringify(resources[role]!.Properties.Policies[0].PolicyDocument).match(/s3:::[^"']*/g) ?? [];
+    expect(s3Resources('WorkerRole')).toEqual([]);
+    expect(s3Resources('ManagerRole')).toEqual(['s3:::${BackupBucket}', 's3:::${BackupBucket}/swarmnode/${Cluster}/*']);
+    expect(prefix).toBe('swarmnode/');
   });
 });

@@ -158,6 +158,20 @@ describe('Reconciler', () => {
     expect(changes(engine)).toEqual(['update w1 {"availability":"drain"}', expect.stringMatching(/^update w1 \{"labels"/)]);
   });
 
+  it('sets its labels over an operator\'s label added while the round ran, never wiping it', async () => {
+    const { engine, reconciler } = setup();
+    engine.nodeList[3]!.labels = {};
+    const read = engine.nodes.bind(engine);
+    let reads = 0;
+    // Between the round's read and its label update, someone (an operator, a restore) labels the node.
+    engine.nodes = async () => {
+      if (++reads === 2) engine.nodeList[3]!.labels = { tier: 'front' };
+      return read();
+    };
+    await reconciler.round();
+    expect(engine.nodeList[3]!.labels).toMatchObject({ tier: 'front', 'swarmnode.instance-id': 'i-w1' });
+  });
+
   it('a demotion the engine refuses does not keep the one manager change of every round', async () => {
     const { clock, engine, fleet, reconciler } = setup();
     // Two more managers, both crashed for good: m4 is refused by the engine, m5 must still get its turn.

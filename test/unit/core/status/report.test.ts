@@ -1,14 +1,21 @@
 import { describe, expect, it } from 'vitest';
+import type { BackupEntry } from '../../../../src/core/backup/key.js';
+import type { BackupFacts } from '../../../../src/core/backup/status.js';
 import { buildStatus } from '../../../../src/core/status/report.js';
 import { instance, labelsOf, node } from '../watch-fixtures.js';
 
 const m = [1, 2, 3].map((n) => instance(`i-m${n}`, { asgName: 'lab-managers', role: 'manager', privateIp: `10.0.0.${n}` }));
 const managerNodes = m.map((i, k) => node(`m${k + 1}`, { role: 'manager', leader: k === 0, labels: labelsOf(i) }));
 const fleet = { groups: [], instances: m };
+const OFF: BackupFacts = { state: 'off' };
+const HOUR = 3_600_000;
+const NOW = Date.parse('2024-05-02T12:00:00Z');
+const entry = (swarmId: string, hoursAgo: number): BackupEntry => ({ key: `swarmnode/lab/1/${hoursAgo}h-${swarmId}.json`, generation: 1, swarmId, at: NOW - hoursAgo * HOUR, hash8: '0badcafe', size: 2048 });
+const listed = (entries: BackupEntry[]): BackupFacts => ({ state: 'listed', location: 's3://b', entries, swarmId: 'swarm1', now: NOW, maxAgeMs: 24 * HOUR });
 
 describe('buildStatus', () => {
   it('pairs instances and nodes; a healthy cluster shows no drift', () => {
-    const report = buildStatus({ fleet, nodes: managerNodes, selfAddress: '10.0.0.1' });
+    const report = buildStatus({ fleet, nodes: managerNodes, selfAddress: '10.0.0.1', backup: OFF });
     expect(report.rows.map((r) => [r.instance?.instanceId, r.node?.id, r.drift])).toEqual([
       ['i-m1', 'm1', []],
       ['i-m2', 'm2', []],
@@ -24,6 +31,7 @@ describe('buildStatus', () => {
       fleet: { groups: [], instances: [m[0]!, m[1]!, terminating, extra] },
       nodes: [managerNodes[0]!, { ...managerNodes[1]!, labels: {} }, managerNodes[2]!, node('x9', { state: 'down', addr: '10.9.9.9' })],
       selfAddress: '10.0.0.1',
+      backup: OFF,
     });
     const drift = Object.fromEntries(report.rows.map((r) => [r.instance?.instanceId ?? r.node?.id, r.drift.join('; ')]));
     expect(drift).toEqual({
@@ -37,16 +45,30 @@ describe('buildStatus', () => {
 
   it('2 of 3 managers lost: quorum lost, says to force a new cluster from this manager', () => {
     const nodes = managerNodes.map((n, k) => (k === 0 ? n : { ...n, state: 'down', manager: { leader: false, reachability: 'unreachable', addr: '' } }));
-    const report = buildStatus({ fleet, nodes, selfAddress: '10.0.0.1' });
+    const report = buildStatus({ fleet, nodes, selfAddress: '10.0.0.1', backup: OFF });
     expect(report.quorumLost).toBe(true);
     expect(report.advice[0]).toContain('docker swarm init --force-new-cluster --advertise-addr 10.0.0.1');
   });
 
   it('no node list (no leader): quorum lost, instances still listed', () => {
-    const report = buildStatus({ fleet, nodes: undefined, selfAddress: '10.0.0.2' });
+    const report = buildStatus({ fleet, nodes: undefined, selfAddress: '10.0.0.2', backup: OFF });
     expect(report.quorum).toBeUndefined();
     expect(report.quorumLost).toBe(true);
     expect(report.rows).toHaveLength(3);
     expect(report.advice[0]).toContain('--force-new-cluster');
+  });
+
+  it.each<[string, BackupFacts, Record<string, unknown>, string | undefined]>([
+    ['backups off', OFF, { state: 'off' }, undefined],
+    ['this swarm\'s newest, not an older swarm\'s newer one', listed([entry('swarm0', 1), entry('swarm1', 3), entry('swarm1', 5)]), { state: 'ok', key: 'swarmnode/lab/1/3h-swarm1.json', ageSec: 3 * 3600, size: 2048 }, undefined],
+    ['only an earlier swarm\'s backups: none of this one yet', listed([entry('swarm0', 1)]), { state: 'none' }, undefined],
+    ['quorum lost, the swarm id unknown: the cluster\'s newest', { ...listed([entry('swarm0', 1), entry('swarm1', 3)]), swarmId: undefined } as BackupFacts, { state: 'ok', key: 'swarmnode/lab/1/1h-swarm0.json' }, undefined],
+    ['older than the maximum age and an hour: stale, and said so', listed([entry('swarm1', 26)]), { state: 'stale' }, 'backup of this swarm is 26h old'],
+    ['the listing failed: unknown, with the permission to check', { state: 'unlisted', location: 's3://b', error: 'AWS denied s3:ListBucket' }, { state: 'unknown' }, 's3:ListBucket'],
+  ])('backup: %s', (_, backup, expected, advice) => {
+    const report = buildStatus({ fleet, nodes: managerNodes, selfAddress: '10.0.0.1', backup });
+    expect(report.backup).toMatchObject(expected);
+    if (advice === undefined) expect(report.advice).toEqual([]);
+    else expect(report.advice.join('\n')).toContain(advice);
   });
 });
