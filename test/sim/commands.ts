@@ -32,7 +32,9 @@ export type SimCommand =
   | { kind: 'rotate'; role: Role }
   | { kind: 'rebalance'; pick: number }
   | { kind: 'event'; pick: number; code: 'system-reboot' | 'instance-reboot' | 'instance-stop' | 'instance-retirement'; inMs: number }
-  | { kind: 'autolock'; mode: 'on' | 'rotate' | 'off' };
+  | { kind: 'autolock'; mode: 'on' | 'rotate' | 'off' }
+  /** A majority of the running managers, or all of them, die for good (an AZ outage, a bad AMI roll); the ASG replaces them. */
+  | { kind: 'lose-managers'; all: boolean; pick: number };
 
 export const AZS = ['sim-1a', 'sim-1b', 'sim-1c'];
 
@@ -153,6 +155,15 @@ export function apply(world: World, command: SimCommand): number {
     case 'autolock':
       world.autolock(command.mode);
       return 0;
+    case 'lose-managers': {
+      const managers = running.filter((i) => i.role === 'manager').sort((a, b) => (a.id < b.id ? -1 : 1));
+      const count = command.all ? managers.length : Math.floor(managers.length / 2) + 1;
+      const start = command.pick % Math.max(managers.length, 1);
+      const victims = [...managers.slice(start), ...managers.slice(0, start)].slice(0, count);
+      world.note(`lose ${victims.length} of ${managers.length} managers for good`);
+      for (const victim of victims) world.lose(victim);
+      return 0;
+    }
   }
 }
 
@@ -201,6 +212,7 @@ export const commandArb: fc.Arbitrary<SimCommand> = fc.oneof(
       .map((e): SimCommand => ({ kind: 'event', ...e })),
   },
   { weight: 1, arbitrary: fc.constantFrom('on' as const, 'rotate' as const, 'off' as const).map((mode): SimCommand => ({ kind: 'autolock', mode })) },
+  { weight: 1, arbitrary: fc.tuple(fc.boolean(), pick).map(([all, p]): SimCommand => ({ kind: 'lose-managers', all, pick: p })) },
 );
 
 export interface Setup {

@@ -183,4 +183,28 @@ export const REGRESSIONS: Regression[] = [
       { kind: 'replace', role: 'worker', pick: 0 }, { kind: 'scale-in', role: 'manager', pick: 1 }, advance(300_000),
     ],
   },
+  {
+    name: 'issue 10: three of five managers lost for good; the two survivors race for one recovery lock',
+    found: 'random search (fc.assert seed 787561114) with the first invariant, which also counted the other survivor (reachable, rejoining) as a manager that may come back: the invariant was corrected to missing members only',
+    setup: { seed: 1, managers: 5, workers: 0, terminatingHeartbeatMs: 60_000, spotWorkers: false },
+    commands: [advance(25_666), { kind: 'lose-managers', all: false, pick: 0 }, { kind: 'spot', pick: 0 }],
+  },
+  {
+    name: 'issue 10: every manager lost for good while the engines are slow: generation 2 is initialised at the join deadline',
+    found: 'random search (fc.assert seed -868810854) on the first rebirth code: the initializer\'s boot ended between init and publish, its leader then published the new swarm\'s tokens under the dead swarm\'s record, and the new managers that joined it left again ("quorum lost by swarmnode\'s hand: leave --force")',
+    setup: { seed: 1, managers: 3, workers: 0, terminatingHeartbeatMs: 60_000, spotWorkers: false },
+    commands: [advance(94_619), { kind: 'lose-managers', all: true, pick: 0 }, advance(48_200), { kind: 'fault', service: 'engine', mode: 'slow', ms: 110_727 }, advance(110_726)],
+  },
+  {
+    name: 'issue 10: two of three managers only cut off (instances running): no force-new-cluster, ever',
+    found: 'written from the issue: recovery refuses while any missing manager\'s instance runs',
+    setup: base,
+    commands: [advance(60_000), { kind: 'isolate', pick: 0 }, { kind: 'isolate', pick: 1 }, advance(900_000)],
+  },
+  {
+    name: 'issue 10: all three managers lost for good with two workers: generation 2 starts, the workers rejoin it',
+    found: 'written from the issue: a rebirth through generation 2\'s election; workers of the dead swarm leave and join the new one',
+    setup: base,
+    commands: [advance(90_000), { kind: 'lose-managers', all: true, pick: 0 }, advance(900_000)],
+  },
 ];

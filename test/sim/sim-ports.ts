@@ -193,7 +193,7 @@ class SimFleet implements Fleet {
   ec2Facts(instanceIds: string[]): Promise<Map<string, Ec2Facts>> {
     return this.aws('ec2', 'ec2:DescribeInstances', () => new Map(instanceIds.flatMap((id) => {
       const i = this.world.cloud.instances.get(id);
-      return i === undefined ? [] : [[id, { state: i.ec2State, drainRequest: i.tags['swarmnode:drain'] }] as [string, Ec2Facts]];
+      return i === undefined ? [] : [[id, { state: i.ec2State, drainRequest: i.tags['swarmnode:drain'], goneAt: i.goingAt }] as [string, Ec2Facts]];
     })));
   }
 

@@ -183,16 +183,24 @@ export class World implements PortWorld {
   }
 
   /**
-   * `--force-new-cluster` is only ever right when every other member of the current raft is gone for
-   * good: a manager that may come back (stopped, running, cut off) would find two rafts of one swarm.
+   * `--force-new-cluster` is only ever right when every member of the caller's raft that it cannot
+   * reach is gone for good: a missing manager that may come back (stopped, running, cut off, hung)
+   * would find two rafts of one swarm. Members it reaches follow (they rejoin the new raft). A
+   * caller already left behind by another force (an older epoch) while that raft lives is a split.
    */
   private forcingNewCluster(by: string): void {
     const member = this.swarm.membership(by);
     if (member === undefined) return;
-    const others = this.swarm.members(member.swarm).filter((n) => n.id !== member.node.id);
-    const alive = others.filter((n) => !['shutting-down', 'terminated'].includes(this.cloud.instances.get(n.instanceId)?.ec2State ?? 'terminated'));
-    this.note(`${by} forces a new cluster of ${member.swarm.id}`);
-    if (alive.length > 0) this.violation(`force-new-cluster of ${member.swarm.id} by ${by} while raft members on ${alive.map((n) => `${n.instanceId} (${this.cloud.instances.get(n.instanceId)?.ec2State})`).join(', ')} may come back`);
+    const { swarm, node } = member;
+    const mayComeBack = (n: { instanceId: string }): boolean => !['shutting-down', 'terminated'].includes(this.cloud.instances.get(n.instanceId)?.ec2State ?? 'terminated');
+    this.note(`${by} forces a new cluster of ${swarm.id}`);
+    if (this.swarm.stale(swarm, node)) {
+      const live = this.swarm.members(swarm).filter(mayComeBack);
+      if (live.length > 0) this.violation(`split: ${by} forces a new cluster of ${swarm.id} from an old raft while the raft forced before lives on ${live.map((n) => n.instanceId).join(', ')}`);
+    }
+    const missing = this.swarm.raftOf(swarm, node).filter((n) => n.id !== node.id && !(this.swarm.alive(swarm, n) && this.connected(by, n.instanceId)));
+    const alive = missing.filter(mayComeBack);
+    if (alive.length > 0) this.violation(`force-new-cluster of ${swarm.id} by ${by} while missing raft members on ${alive.map((n) => `${n.instanceId} (${this.cloud.instances.get(n.instanceId)?.ec2State})`).join(', ')} may come back`);
   }
 
   stateFile<T>(instanceId: string, name: string): StateFile<T> {
@@ -433,10 +441,22 @@ export class World implements PortWorld {
   }
 
   crash(instance: SimInstance): void {
+    const member = this.swarm.membership(instance.id);
+    if (member !== undefined && member.node.raftMember && !this.recordedManagers().includes(instance.id)) {
+      this.note(`${instance.id} dies before the leader recorded it as a manager: recovery cannot prove it gone`);
+      this.unprovableLoss = true;
+    }
     const agent = this.agents.get(instance.id);
     if (agent) this.kill(agent);
     this.cloud.crash(instance.id);
     this.note(`${instance.id} crashes`);
+  }
+
+  /** Dies for good (EC2 terminated, no hook); the group's health check replaces it. */
+  lose(instance: SimInstance): void {
+    this.crash(instance);
+    const group = this.cloud.group(instance.group);
+    this.cloud.setDesired(group.name, group.desired + 1);
   }
 
   reboot(instance: SimInstance): void {
@@ -501,7 +521,20 @@ export class World implements PortWorld {
 
   /** An operator deletes a parameter (as an error's advice may have told them to). */
   deleteParameter(name: string): void {
-    if (this.cloud.parameters.delete(`${this.prefix}/${name}`)) this.note(`operator deletes ${name}`);
+    if (!this.cloud.parameters.delete(`${this.prefix}/${name}`)) return;
+    this.note(`operator deletes ${name}`);
+    if (name === 'cluster') this.recordDeleted = true;
+  }
+
+  /** The operator deleted the cluster record: until `republish`, nothing proves which managers were lost. */
+  recordDeleted = false;
+  /** A raft member died before the leader wrote it into the record (a join moments before, or AWS down meanwhile). */
+  unprovableLoss = false;
+
+  private recordedManagers(): string[] {
+    const stored = this.cloud.parameters.get(`${this.prefix}/cluster`);
+    if (stored === undefined) return [];
+    return (JSON.parse(stored.value) as { managers?: { instanceId?: string }[] }).managers?.map((m) => m.instanceId ?? '') ?? [];
   }
 
   /** EC2 schedules a reboot, stop or retirement of the instance `inMs` from now. */
@@ -596,7 +629,29 @@ export class World implements PortWorld {
         }
       }
     }
+    // Without the record no recovery may act (nothing proves a missing manager gone): liveness then
+    // waits for the operator's `swarmnode republish`, which the simulation does not play.
+    // Likewise for a manager lost before the leader could record it.
+    if (!this.recordDeleted && !this.unprovableLoss) this.checkOneLiveSwarm();
     if (this.violations.length > 0) throw new SimViolation(this);
+  }
+
+  /**
+   * Settled means one swarm: every instance in service is a member of it, and it has quorum. After
+   * a loss of managers that is the recovered swarm, or the next generation with the old workers in.
+   */
+  private checkOneLiveSwarm(): void {
+    const inService = [...this.cloud.instances.values()].filter((i) => i.inGroup && !i.pooled && i.lifecycleState === 'InService' && i.ec2State === 'running');
+    const swarms = new Set<string>();
+    for (const instance of inService) {
+      const member = this.swarm.membership(instance.id);
+      if (member === undefined || !this.isMember(instance.id) || !this.swarm.hasQuorum(member.swarm)) {
+        this.violation(`${instance.id} (${instance.role}) is in service but no member of a swarm with quorum after heal`);
+      } else {
+        swarms.add(member.swarm.id);
+      }
+    }
+    if (swarms.size > 1) this.violation(`${swarms.size} swarms live after heal: ${[...swarms].join(', ')}`);
   }
 }
 

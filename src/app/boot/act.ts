@@ -30,6 +30,8 @@ export interface ActContext {
   /** The token the observation that decided a join read. */
   token: Secret | undefined;
   joinFailed(): void;
+  /** Restores the newest backup of the cluster's previous swarm; undefined when backups are off. */
+  restore: (() => Promise<unknown>) | undefined;
 }
 
 type Action = Exclude<BootStep, { kind: 'healthy' | 'wait' | 'need' }>;
@@ -64,7 +66,9 @@ export async function act(step: Action, ctx: ActContext): Promise<void> {
       // Checked again: a restarted holder reaches init without passing take-lock.
       await secrets.verifyKeys();
       const nodeId = await engine.init(step.advertiseAddr);
-      log.info({ action: 'init', nodeId, advertiseAddr: step.advertiseAddr }, 'initialised the swarm');
+      log.info({ action: 'init', nodeId, advertiseAddr: step.advertiseAddr, generation: step.generation }, 'initialised the swarm');
+      // Published in the same step: no deadline or stop can fall between the init and its lock mark.
+      await publish({ kind: 'publish', lock: step.lock, record: true, generation: step.generation, reason: step.reason }, ctx);
       return;
     }
     case 'publish':
@@ -94,4 +98,22 @@ async function publish({ lock, record, generation }: Extract<BootStep, { kind: '
     record: record ? (swarmId) => newClusterRecord(swarmId, generation, identity, ctx.clock.now()) : undefined,
   });
   log.info({ action: 'publish', ...published, lock, record, generation }, record ? `published the cluster record (generation ${generation}) and the join tokens` : 'published the join tokens');
+  if (record && generation > 1) await restoreReborn(ctx, generation);
+}
+
+/**
+ * A new generation gets the services, networks and configs of the one it replaces from the newest
+ * backup. The swarm is published and healthy whatever the restore does: a failure is logged with
+ * the by-hand command, never a reason to give up the generation.
+ */
+async function restoreReborn(ctx: ActContext, generation: number): Promise<void> {
+  if (ctx.restore === undefined) {
+    ctx.log.warn({ action: 'restore', generation }, `generation ${generation} starts empty: backups are off (SWARMNODE_BACKUP_BUCKET), so there is nothing to restore`);
+    return;
+  }
+  try {
+    await ctx.restore();
+  } catch (error) {
+    ctx.log.error({ action: 'restore', generation, err: error }, `generation ${generation} could not restore the previous swarm's backup: run \`swarmnode restore\` on a manager once the cause is fixed`);
+  }
 }

@@ -13,6 +13,7 @@ import type { InstanceIdentity } from '../../ports/instance-metadata.js';
 import { checkHealth } from '../health/check.js';
 import type { Services } from '../shared/compose.js';
 import { retryUntil } from '../shared/retry.js';
+import { restoreLatest } from '../backup/restore.js';
 import { act, NotYet } from './act.js';
 import { answerLaunch } from './launch.js';
 import { discover, whereabouts, type Discovery, type Whereabouts } from './start.js';
@@ -29,6 +30,11 @@ export interface BootContext {
   services: Services;
   log: Logger;
   signal: AbortSignal;
+  /**
+   * Run by watch because the cluster changed under this node (its managers gone, its swarm not yet
+   * published, a pool instance handed out): the reboot shortcut, which trusts local facts, is skipped.
+   */
+  lookAgain?: boolean;
 }
 
 /** How a boot ended, as the record keeps it. */
@@ -63,7 +69,7 @@ async function bootAt(context: BootContext, where: Whereabouts, started: number)
   const deadline = started + config.joinTimeoutMs;
   const info = readsEngineFirst(target) ? await engineInfo(context, Math.min(started + ENGINE_WAIT_MS, deadline)) : undefined;
   const previous = info === undefined ? undefined : await services.bootRecords.read();
-  const start = startingPoint(target, previous, identity.instanceId, info ?? { localNodeState: '', nodeId: '' });
+  const start = startingPoint(target, context.lookAgain === true ? undefined : previous, identity.instanceId, info ?? { localNodeState: '', nodeId: '' });
   if (start.kind === 'no-join') {
     log.info({ identity, targetLifecycleState: target, decision: 'exit-no-join' }, start.reason);
     return { exitCode: 0, outcome: 'no-join', launchCompleted: true, role: config.role };
@@ -146,7 +152,7 @@ async function round(context: BootContext, identity: InstanceIdentity, found: Di
       default:
         // Nothing new starts once the deadline passed: giving up must see the last step's effect.
         signal.throwIfAborted();
-        acting.current = act(step, { engine: services.engine, secrets: found.secrets, clock: services.clock, identity, log, token, joinFailed: () => observer.joinFailed() });
+        acting.current = act(step, { engine: services.engine, secrets: found.secrets, clock: services.clock, identity, log, token, joinFailed: () => observer.joinFailed(), restore: restorer(context, found) });
         await acting.current;
     }
   }
@@ -271,4 +277,12 @@ async function keepRecord(context: BootContext, identity: InstanceIdentity, end:
   } catch (error) {
     log.warn({ err: error }, 'could not keep the boot record');
   }
+}
+
+/** The newest backup of the cluster's previous swarm, into this one: a reborn generation's first act. */
+function restorer(context: BootContext, found: Discovery): (() => Promise<unknown>) | undefined {
+  const { services, config, log } = context;
+  const { backups } = found;
+  if (backups === undefined) return undefined;
+  return () => restoreLatest({ engine: services.engine, objects: services.objects, backups, clock: services.clock, log }, { cluster: config.cluster, prefix: config.backupPrefix });
 }

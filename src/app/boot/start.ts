@@ -1,4 +1,5 @@
 import type { Config, Role } from '../../config/config.js';
+import type { BackupStore } from '../../ports/backup-store.js';
 import type { Fleet, OwnGroup } from '../../ports/fleet.js';
 import type { InstanceIdentity } from '../../ports/instance-metadata.js';
 import type { SecretStore } from '../../ports/secret-store.js';
@@ -24,14 +25,16 @@ export interface Discovery {
   role: Role;
   fleet: Fleet;
   secrets: SecretStore;
+  /** undefined: backups are off. */
+  backups: BackupStore | undefined;
   observer: BootObserver;
 }
 
 export async function discover(config: Config, services: Services, where: Whereabouts, previousRole: Role | undefined): Promise<Discovery> {
-  const { fleet, secrets } = services.cloud(where.identity);
+  const { fleet, secrets, backups } = services.cloud(where.identity);
   const own = await fleet.ownGroup(where.identity.instanceId);
   const role = resolveRole(config, own, previousRole);
   const recovery = { auto: config.autoRecover, afterMs: config.recoverAfterMs };
   const observer = new BootObserver({ ...services, fleet, secrets, recovery }, where.identity, role, config.cluster, where.target);
-  return { own, role, fleet, secrets, observer };
+  return { own, role, fleet, secrets, backups, observer };
 }

@@ -17,6 +17,11 @@ export interface ReconcilerDeps {
   fleet: Fleet;
   secrets: SecretSync;
   record: RecordSync;
+  /**
+   * The record names another swarm (or none) while this one runs: a swarm whose own publishing was
+   * cut short (its initializer's boot ended first) finishes it here.
+   */
+  finishPublishing(nodes: readonly SwarmNode[]): Promise<void>;
   /** The backup step (BackupKeeper); undefined when backups are off. Kicked, never awaited. */
   backup?: { kick(): Promise<void> };
   clock: Clock;
@@ -72,14 +77,18 @@ export class Reconciler {
     const fleet = await this.deps.fleet.view(this.deps.cluster);
     // Each fact is gathered on its own: a KMS denial while checking the tokens must not stop this
     // round's drains, reaps and labels.
-    const [orphans, secretDrift] = await Promise.all([
+    const [orphans, owner] = await Promise.all([
       this.fact('EC2 facts of nodes whose instance is in no cluster group', () => this.orphans(nodes, fleet), new Map<string, Ec2Facts>()),
-      this.fact('secret drift', () => this.deps.secrets.drift(), [] as SwarmSecret[]),
+      this.fact('the cluster record', () => this.deps.record.keep(info.clusterId ?? '', raftMembers(nodes, fleet)), 'unknown' as const),
     ]);
+    // Never the secrets of a swarm the record says is not the cluster's: its tokens in SSM would send
+    // every joiner to it (a split). With the record missing (deleted by hand) the leader keeps them
+    // as before, so a locked manager still finds the key. A swarm whose publishing was cut short finishes it.
+    const secretDrift = owner === 'other' ? [] : await this.fact('secret drift', () => this.deps.secrets.drift(), [] as SwarmSecret[]);
+    if (owner === 'other' || owner === 'missing') await this.fact('the unpublished swarm', () => this.deps.finishPublishing(nodes), undefined);
     const plan = planReconcile({ now: clock.now(), nodes, fleet, orphans, downSince: this.#downSince, reapAfterMs: this.deps.reapAfterMs, secretDrift, refused: this.#refused });
     this.logHeld(plan);
     for (const action of plan.actions) await this.execute(action, plan);
-    if (info.clusterId !== undefined) await this.fact('the cluster record', () => this.deps.record.keep(info.clusterId as string, raftMembers(nodes, fleet)), undefined);
     await this.fact('services to rebalance', () => this.deps.rebalancer.round(nodes, plan), undefined);
     this.deps.metrics.cluster({ summary: summarizeCluster(nodes, fleet, plan.held), reconciledAt: clock.now() });
     return 'acted';

@@ -5,11 +5,15 @@ import type { RecordedManager, SecretStore } from '../../ports/secret-store.js';
 /** How long the record known to list the raft's members is trusted without reading it again. */
 export const RECORD_RECHECK_MS = 5 * 60_000;
 
+/** Whose swarm the cluster record names, as the leader last read it. */
+export type RecordOwner = 'ours' | 'other' | 'missing';
+
 /**
  * Keeps the cluster record's `managers` equal to the raft members (instance id and raft address):
  * what quorum recovery and rebirth must find to prove a missing manager gone. The record is read
  * only when the members changed or the last check is older than RECORD_RECHECK_MS, and written only
  * when it differs; a record naming another swarm is never touched (that is `republish`'s refusal).
+ * Says whose the record is: only the leader of the recorded swarm may publish its secrets.
  */
 export class RecordSync {
   #known: { swarmId: string; managers: string; checkedAt: number } | undefined;
@@ -20,21 +24,23 @@ export class RecordSync {
     private readonly log: Logger,
   ) {}
 
-  async keep(swarmId: string, members: readonly RecordedManager[]): Promise<void> {
+  async keep(swarmId: string, members: readonly RecordedManager[]): Promise<RecordOwner> {
     const managers = sortedManagers(members);
     const key = JSON.stringify(managers);
     const now = this.clock.now();
-    if (this.#known?.swarmId === swarmId && this.#known.managers === key && now - this.#known.checkedAt < RECORD_RECHECK_MS) return;
+    if (this.#known?.swarmId === swarmId && this.#known.managers === key && now - this.#known.checkedAt < RECORD_RECHECK_MS) return 'ours';
+    this.#known = undefined;
     const record = await this.secrets.readCluster();
     if (record === undefined || record.swarmId !== swarmId) {
-      this.log.warn({ recordSwarmId: record?.swarmId, swarmId }, record === undefined ? 'cluster record missing: `swarmnode republish` on a manager writes it' : 'the cluster record names another swarm: its managers are left as they are');
-      return;
+      this.log.warn({ recordSwarmId: record?.swarmId, swarmId }, record === undefined ? 'cluster record missing: `swarmnode republish` on a manager writes it' : 'the cluster record names another swarm: its managers and this swarm\'s tokens are left as they are');
+      return record === undefined ? 'missing' : 'other';
     }
     if (JSON.stringify(sortedManagers(record.managers)) !== key) {
       await this.secrets.writeCluster({ ...record, managers });
       this.log.info({ before: record.managers, after: managers }, 'cluster record: managers updated to the raft members');
     }
     this.#known = { swarmId, managers: key, checkedAt: now };
+    return 'ours';
   }
 }
 

@@ -8,6 +8,7 @@ import { Rebalancer } from '../reconcile/rebalancer.js';
 import { Reconciler } from '../reconcile/reconciler.js';
 import { RecordSync } from '../reconcile/record-sync.js';
 import { SecretSync } from '../reconcile/secret-sync.js';
+import { finishPublishing } from '../recover/finish-publishing.js';
 import { OrphanCheck } from '../recover/orphan-check.js';
 import { QuorumMonitor } from '../recover/quorum-monitor.js';
 import type { Services } from '../shared/compose.js';
@@ -57,6 +58,20 @@ export async function watch(context: WatchContext): Promise<number> {
   const drainer = new Drainer((trigger, stop) => runDrain(drainDeps, trigger, stop), signal, log);
   const drainRequests = new DrainRequestKeeper(fleet, services.drainRequests, identity.instanceId, clock, log);
   const bootLog = log.child({ cmd: 'boot' });
+  // Same procedure and exit semantics as `swarmnode boot`: a pool instance joins, then answers its
+  // launching action; a manager or worker left in a dead raft or swarm joins the live one.
+  // One at a time: a caller that asks while it runs waits for the run under way.
+  let booting: Promise<void> | undefined;
+  const runBoot = (): Promise<void> =>
+    (booting ??= boot({ ...context, log: bootLog, lookAgain: true })
+      .catch((error: unknown) => {
+        bootLog.error({ err: error }, 'boot procedure in watch failed');
+        return 1;
+      })
+      .then((code) => bootLog.info({ exitCode: code }, 'boot procedure in watch ended'))
+      .finally(() => {
+        booting = undefined;
+      }));
   const rebalancer = new Rebalancer({ engine, clock, log, metrics });
   const reconciler = new Reconciler({
     engine,
@@ -70,22 +85,9 @@ export async function watch(context: WatchContext): Promise<number> {
     reapAfterMs: config.reapAfterMs,
     rebalancer,
     metrics,
+    finishPublishing: (nodes) => finishPublishing({ secrets, instanceId: identity.instanceId, log, boot: runBoot }, nodes),
   });
   const endpoint = await serveMetricsUntil(services, config.metricsAddr, log);
-  // Same procedure and exit semantics as `swarmnode boot`: a pool instance joins, then answers its
-  // launching action; a manager or worker left in a dead raft or swarm joins the live one.
-  // One at a time: a caller that asks while it runs waits for the run under way.
-  let booting: Promise<void> | undefined;
-  const runBoot = (): Promise<void> =>
-    (booting ??= boot({ ...context, log: bootLog })
-      .catch((error: unknown) => {
-        bootLog.error({ err: error }, 'boot procedure in watch failed');
-        return 1;
-      })
-      .then((code) => bootLog.info({ exitCode: code }, 'boot procedure in watch ended'))
-      .finally(() => {
-        booting = undefined;
-      }));
   const recovery = { engine, fleet, secrets, probe: services.probe, clock, instanceId: identity.instanceId, advertiseAddr: identity.localIpv4, autoRecover: config.autoRecover, recoverAfterMs: config.recoverAfterMs };
   const quorum = new QuorumMonitor(recovery, log.child({ procedure: 'recovery' }), runBoot);
   const orphan = new OrphanCheck({ engine, probe: services.probe, clock, log, silenceMs: config.recoverAfterMs, boot: runBoot });

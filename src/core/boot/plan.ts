@@ -86,7 +86,8 @@ function lockStep(facts: BootFacts, locks: LockLink[]): BootStep {
     return { kind: 'take-lock', lock: last.name, reason: `no token and no manager answers on ${SWARM_PORT}: try to take ${last.name} (Overwrite=false)` };
   }
   if (last.holder === facts.instanceId && !last.holderGone) {
-    return { kind: 'init', advertiseAddr: facts.localIpv4, reason: `this instance holds ${last.name} and no swarm answers: initialise generation ${electionGeneration(facts)}` };
+    const generation = electionGeneration(facts);
+    return { kind: 'init', advertiseAddr: facts.localIpv4, lock: last.name, generation, reason: `this instance holds ${last.name} and no swarm answers: initialise generation ${generation}, then publish it` };
   }
   if (last.holderGone && locks.length >= MAX_LOCK_CHAIN) {
     return wait(`${locks.length} lock holders in a row vanished before publishing; waiting for a token`);

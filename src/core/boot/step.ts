@@ -8,7 +8,8 @@ export type BootStep =
   | { kind: 'leave'; force: boolean; reason: string }
   | { kind: 'join'; remoteAddrs: string[]; advertiseAddr: string; reason: string }
   | { kind: 'take-lock'; lock: string; reason: string }
-  | { kind: 'init'; advertiseAddr: string; reason: string }
+  /** `swarm init`, then at once what `publish` does with `lock`, a record of `generation` and the tokens. */
+  | { kind: 'init'; advertiseAddr: string; lock: string; generation: number; reason: string }
   /**
    * `lock`: the init lock this instance holds, marked as published before anything else is written;
    * `record`: the cluster record is missing (or names a dead generation) and must be written, with

@@ -47,6 +47,8 @@ export interface SimInstance {
   endedBy: string | undefined;
   launchedAt: number;
   terminatedAt: number | undefined;
+  /** When it began to go (shutting-down, or a crash): DescribeInstances' StateTransitionReason time. */
+  goingAt: number | undefined;
   /** EC2 tags set on the instance itself (the group's propagated tags are not modelled). */
   tags: Record<string, string>;
   /** In the group's warm pool: not a member (DescribeAutoScalingGroups does not list it), still running. */
@@ -165,6 +167,7 @@ export class CloudModel {
       endedBy: undefined,
       launchedAt: this.now(),
       terminatedAt: undefined,
+      goingAt: undefined,
       tags: {},
       pooled: false,
       rebalanceNotice: undefined,
@@ -358,6 +361,7 @@ export class CloudModel {
     instance.lifecycleState = 'Terminating:Proceed';
     this.host.terminating(instance, endedBy);
     instance.ec2State = 'shutting-down';
+    instance.goingAt = this.now();
     this.host.shutdown(instance);
     // The OS shutdown lets the agent finish its SIGTERM handling before EC2 reports terminated.
     setTimeout(() => this.gone(instance), 5_000);
@@ -369,5 +373,6 @@ export class CloudModel {
     instance.lifecycleState = 'Terminated';
     instance.inGroup = false;
     instance.terminatedAt = this.now();
+    instance.goingAt ??= instance.terminatedAt;
   }
 }

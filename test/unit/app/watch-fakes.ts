@@ -75,6 +75,11 @@ export class FakeEngine implements Partial<Engine> {
   async swarmId(): Promise<string> {
     return this.info_.clusterId ?? '';
   }
+  /** This engine alone in the raft of its swarm (same id). */
+  async forceNewCluster(advertiseAddr: string): Promise<void> {
+    this.record({ op: 'force-new-cluster' });
+    this.info_ = { ...this.info_, remoteManagers: [{ nodeId: this.info_.nodeId, addr: `${advertiseAddr}:2377` }] };
+  }
   /** The swarm's unlock key while autolock is on. */
   autolockKey: string | undefined;
   async unlockKey(): Promise<Secret | undefined> {
@@ -105,6 +110,8 @@ export class FakeFleet implements Partial<Fleet> {
   own: OwnGroup | undefined = { asgName: HOOK.asgName, lifecycleState: 'Terminating:Wait', role: 'worker' };
   viewResult: FleetView = { groups: [], instances: [] };
   ec2: Map<string, string> = new Map();
+  /** When EC2 says a gone instance began to go (StateTransitionReason). */
+  goneAt: Map<string, number> = new Map();
   heartbeats: number[] = [];
   completions: string[] = [];
   completedHooks: string[] = [];
@@ -140,7 +147,7 @@ export class FakeFleet implements Partial<Fleet> {
   /** Drain tags of instances in no cluster group. */
   tags = new Map<string, string>();
   async ec2Facts(ids: string[]): Promise<Map<string, Ec2Facts>> {
-    return new Map(ids.flatMap((id) => (this.ec2.has(id) ? [[id, { state: this.ec2.get(id) as string, drainRequest: this.tags.get(id) }] as const] : [])));
+    return new Map(ids.flatMap((id) => (this.ec2.has(id) ? [[id, { state: this.ec2.get(id) as string, drainRequest: this.tags.get(id), goneAt: this.goneAt.get(id) }] as const] : [])));
   }
   async clearDrainRequest(instanceId: string): Promise<void> {
     this.drainRequests.push(`${instanceId}:-`);

@@ -149,6 +149,7 @@ describe('the reconciler with the backup step', () => {
       fleet: fleet.asFleet(),
       secrets: new SecretSync(deps.engine, secrets.asStore(), clock, silentLog),
       record: new RecordSync(secrets.asStore(), clock, silentLog),
+      finishPublishing: async () => {},
       backup: keeper,
       clock,
       log: silentLog,

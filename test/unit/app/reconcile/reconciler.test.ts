@@ -20,6 +20,7 @@ function setup(): { clock: FakeClock; engine: FakeEngine; fleet: FakeFleet; secr
   secrets.stored.set('manager', engine.tokens.manager);
   secrets.stored.set('worker', engine.tokens.worker);
   engine.info_ = { ...engine.info_, nodeId: 'm1', controlAvailable: true };
+  secrets.cluster = { swarmId: 'c', generation: 1, createdAt: '', createdBy: 'i-m1', managers: [] };
   const managers = [1, 2, 3].map((n) => instance(`i-m${n}`, { asgName: 'lab-managers', role: 'manager', privateIp: `10.0.0.${n}` }));
   const worker = instance('i-w1', { privateIp: '10.0.1.1' });
   engine.nodeList = [
@@ -30,7 +31,8 @@ function setup(): { clock: FakeClock; engine: FakeEngine; fleet: FakeFleet; secr
   const sync = new SecretSync(engine.asEngine(), secrets.asStore(), clock, silentLog);
   const metrics = new RecordingMetrics();
   const rebalancer = new Rebalancer({ engine: engine.asEngine(), clock, log: silentLog, metrics });
-  const reconciler = new Reconciler({ engine: engine.asEngine(), fleet: fleet.asFleet(), secrets: sync, record: new RecordSync(secrets.asStore(), clock, silentLog), clock, log: silentLog, cluster: 'lab', reapAfterMs: REAP_AFTER, rebalancer, metrics });
+  const reconciler = new Reconciler({ engine: engine.asEngine(), fleet: fleet.asFleet(), secrets: sync, record: new RecordSync(secrets.asStore(), clock, silentLog),
+      finishPublishing: async () => {}, clock, log: silentLog, cluster: 'lab', reapAfterMs: REAP_AFTER, rebalancer, metrics });
   return { clock, engine, fleet, secrets, reconciler, metrics };
 }
 
@@ -138,6 +140,15 @@ describe('Reconciler', () => {
     await reconciler.round();
     expect(secrets.writes).toEqual(['worker']);
     expect(secrets.stored.get('worker')).toBe('SWMTKN-w-1');
+  });
+
+  it('never publishes the tokens of a swarm the cluster record says is not the cluster\'s (its joiners would make a split)', async () => {
+    const { secrets, reconciler } = setup();
+    secrets.stored.delete('worker');
+    secrets.cluster = { swarmId: 'another', generation: 1, createdAt: '', createdBy: 'i-x', managers: [] };
+    await reconciler.round();
+    expect(secrets.stored.has('worker')).toBe(false);
+    expect(secrets.writes).toEqual([]);
   });
 
   it('publishes a missing token parameter', async () => {

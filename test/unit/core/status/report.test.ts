@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BackupEntry } from '../../../../src/core/backup/key.js';
 import type { BackupFacts } from '../../../../src/core/backup/status.js';
+import type { RecoveryStep } from '../../../../src/core/recover/quorum-recovery.js';
 import { buildStatus } from '../../../../src/core/status/report.js';
 import { instance, labelsOf, node } from '../watch-fixtures.js';
 
@@ -43,19 +44,26 @@ describe('buildStatus', () => {
     });
   });
 
-  it('2 of 3 managers lost: quorum lost, says to force a new cluster from this manager', () => {
+  it('2 of 3 managers lost, no recovery verdict yet: says watch recovers once they are terminated, never to force a new cluster', () => {
     const nodes = managerNodes.map((n, k) => (k === 0 ? n : { ...n, state: 'down', manager: { leader: false, reachability: 'unreachable', addr: '' } }));
     const report = buildStatus({ fleet, nodes, selfAddress: '10.0.0.1', backup: OFF });
     expect(report.quorumLost).toBe(true);
-    expect(report.advice[0]).toContain('docker swarm init --force-new-cluster --advertise-addr 10.0.0.1');
+    expect(report.advice[0]).toMatch(/recovers it by itself once every missing manager is terminated/);
+    expect(report.advice[0]).not.toContain('--force-new-cluster');
   });
 
-  it('no node list (no leader): quorum lost, instances still listed', () => {
-    const report = buildStatus({ fleet, nodes: undefined, selfAddress: '10.0.0.2', backup: OFF });
+  it.each<[string, RecoveryStep, RegExp]>([
+    ['every missing manager gone, AUTO_RECOVER off: the one command, on this manager only', { kind: 'advise', reason: 'quorum lost; every missing manager is gone for good' }, /gone for good.*on this manager only: `docker swarm init --force-new-cluster --advertise-addr 10.0.0.2`/],
+    ['a missing manager may come back: bring it back, never force', { kind: 'refuse', reason: 'manager i-2 at 10.0.0.3 is stopped per EC2: it may come back' }, /no recovery: manager i-2 .* stopped.*never force a new cluster while one of them may come back/],
+    ['recovery under way', { kind: 'wait', reason: 'waiting 60 s more (SWARMNODE_RECOVER_AFTER)' }, /recovery under way: waiting 60 s more/],
+  ])('no node list (no leader), %s', (_, recovery, advice) => {
+    const report = buildStatus({ fleet, nodes: undefined, selfAddress: '10.0.0.2', backup: OFF, recovery, record: { swarmId: 'swarm1', generation: 2, createdAt: '', createdBy: 'i-1', managers: [] } });
     expect(report.quorum).toBeUndefined();
     expect(report.quorumLost).toBe(true);
     expect(report.rows).toHaveLength(3);
-    expect(report.advice[0]).toContain('--force-new-cluster');
+    expect(report).toMatchObject({ swarmId: 'swarm1', generation: 2, recovery });
+    expect(report.advice[0]).toMatch(advice);
+    if (recovery.kind !== 'advise') expect(report.advice[0]).not.toContain('docker swarm init');
   });
 
   it.each<[string, BackupFacts, Record<string, unknown>, string | undefined]>([

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { RECORD_RECHECK_MS, RecordSync } from '../../../../src/app/reconcile/record-sync.js';
+import { FakeClock, FakeSecrets, silentLog } from '../watch-fakes.js';
+
+const m = (n: number) => ({ instanceId: `i-${n}`, addr: `10.0.0.${n}` });
+
+function setup() {
+  const clock = new FakeClock();
+  const secrets = new FakeSecrets();
+  secrets.cluster = { swarmId: 'swarm-a', generation: 2, createdAt: 't', createdBy: 'i-1', managers: [m(1)] };
+  let reads = 0;
+  const read = secrets.readCluster.bind(secrets);
+  secrets.readCluster = async () => {
+    reads++;
+    return read();
+  };
+  return { clock, secrets, sync: new RecordSync(secrets.asStore(), clock, silentLog), reads: () => reads };
+}
+
+describe('RecordSync: the record\'s managers follow the raft', () => {
+  it('writes the raft members when they differ, keeping the rest of the record', async () => {
+    const { secrets, sync } = setup();
+    await sync.keep('swarm-a', [m(3), m(1), m(2)]);
+    expect(secrets.cluster).toEqual({ swarmId: 'swarm-a', generation: 2, createdAt: 't', createdBy: 'i-1', managers: [m(1), m(2), m(3)] });
+    expect(secrets.writes).toEqual(['cluster']);
+  });
+
+  it('a steady raft costs one read per RECORD_RECHECK_MS and no write', async () => {
+    const { clock, secrets, sync, reads } = setup();
+    for (let i = 0; i < 10; i++) {
+      await sync.keep('swarm-a', [m(1)]);
+      await clock.sleep(RECORD_RECHECK_MS / 10);
+    }
+    expect(reads()).toBe(1);
+    await sync.keep('swarm-a', [m(1)]);
+    expect(reads()).toBe(2);
+    expect(secrets.writes).toEqual([]);
+  });
+
+  it('a member change is written at once, whatever the recheck period', async () => {
+    const { secrets, sync } = setup();
+    await sync.keep('swarm-a', [m(1)]);
+    await sync.keep('swarm-a', [m(1), m(4)]);
+    expect(secrets.cluster?.managers).toEqual([m(1), m(4)]);
+  });
+
+  it('never touches a record of another swarm, nor writes a missing one', async () => {
+    const { secrets, sync } = setup();
+    await sync.keep('swarm-b', [m(5)]);
+    secrets.cluster = undefined;
+    await sync.keep('swarm-a', [m(5)]);
+    expect(secrets.writes).toEqual([]);
+  });
+});

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { QuorumMonitor } from '../../../../src/app/recover/quorum-monitor.js';
+import { recoveryLockName } from '../../../../src/core/recover/quorum-recovery.js';
+import type { ClusterRecord } from '../../../../src/ports/secret-store.js';
+import { FakeProbe } from '../boot-fakes.js';
+import { FakeClock, FakeEngine, FakeFleet, FakeSecrets, silentLog } from '../watch-fakes.js';
+
+const MINUTE = 60_000;
+const record: ClusterRecord = {
+  swarmId: 'swarm-a',
+  generation: 1,
+  createdAt: '',
+  createdBy: 'i-1',
+  managers: [1, 2, 3].map((n) => ({ instanceId: `i-${n}`, addr: `10.0.0.${n}` })),
+};
+
+/** Manager i-1 of a 3-manager raft; i-2 and i-3 answer unless told otherwise. */
+function setup() {
+  const clock = new FakeClock();
+  const engine = new FakeEngine();
+  engine.info_ = { ...engine.info_, nodeId: 'n1', clusterId: 'swarm-a', controlAvailable: true, remoteManagers: [1, 2, 3].map((n) => ({ nodeId: `n${n}`, addr: `10.0.0.${n}:2377` })) };
+  const fleet = new FakeFleet(clock);
+  const secrets = new FakeSecrets();
+  secrets.cluster = record;
+  const probe = new FakeProbe();
+  probe.open = new Set(['10.0.0.2', '10.0.0.3']);
+  let boots = 0;
+  const monitor = new QuorumMonitor(
+    { engine: engine.asEngine(), fleet: fleet.asFleet(), secrets: secrets.asStore(), probe, clock, instanceId: 'i-1', advertiseAddr: '10.0.0.1', autoRecover: true, recoverAfterMs: 2 * MINUTE },
+    silentLog,
+    async () => void boots++,
+  );
+  const lose = (...ids: number[]): void => {
+    for (const n of ids) {
+      probe.open.delete(`10.0.0.${n}`);
+      fleet.ec2.set(`i-${n}`, 'terminated');
+      fleet.goneAt.set(`i-${n}`, clock.now() - 5 * MINUTE);
+    }
+  };
+  return { clock, engine, fleet, secrets, probe, monitor, lose, boots: () => boots };
+}
+
+const LOCK = recoveryLockName(record, ['n2', 'n3']);
+
+describe('QuorumMonitor', () => {
+  it('a raft whose majority answers costs no AWS call and changes nothing', async () => {
+    const { monitor, secrets, engine } = setup();
+    expect(await monitor.round()).toMatchObject({ kind: 'healthy' });
+    expect(secrets.lockReads).toEqual([]);
+    expect(engine.calls).toEqual([]);
+  });
+
+  it('majority terminated for good: takes the loss\'s lock, then forces a new cluster and marks the lock recovered', async () => {
+    const { monitor, secrets, engine, lose } = setup();
+    lose(2, 3);
+    expect(await monitor.round()).toMatchObject({ kind: 'take-lock', lock: LOCK });
+    expect(secrets.locks.get(LOCK)).toBe('i-1');
+    expect(await monitor.round()).toMatchObject({ kind: 'force-new-cluster', lock: LOCK });
+    expect(engine.calls.map((c) => c.op)).toEqual(['force-new-cluster']);
+    expect(secrets.locks.get(LOCK)).toBe(JSON.stringify({ holder: 'i-1', published: 'swarm-a' }));
+    // Alone in the raft now: a majority of one answers.
+    expect(await monitor.round()).toMatchObject({ kind: 'healthy' });
+  });
+
+  it('a lock taken first by another survivor: waits, then leaves the dead raft and joins through boot\'s procedure', async () => {
+    const { monitor, secrets, engine, probe, lose, boots } = setup();
+    const five: ClusterRecord = { ...record, managers: [1, 2, 3, 4, 5].map((n) => ({ instanceId: `i-${n}`, addr: `10.0.0.${n}` })) };
+    secrets.cluster = five;
+    engine.info_ = { ...engine.info_, remoteManagers: [1, 2, 3, 4, 5].map((n) => ({ nodeId: `n${n}`, addr: `10.0.0.${n}:2377` })) };
+    probe.open.add('10.0.0.4');
+    lose(2, 3, 5);
+    const lock = recoveryLockName(five, ['n2', 'n3', 'n5']);
+    secrets.locks.set(lock, 'i-4');
+    expect(await monitor.round()).toMatchObject({ kind: 'wait', reason: expect.stringMatching(/i-4 holds/) });
+    expect(engine.calls).toEqual([]);
+    secrets.locks.set(lock, JSON.stringify({ holder: 'i-4', published: 'swarm-a' }));
+    expect(await monitor.round()).toMatchObject({ kind: 'rejoin', remoteAddrs: ['10.0.0.4:2377'] });
+    expect(engine.calls).toEqual([{ op: 'leave', force: true }]);
+    expect(boots()).toBe(1);
+  });
+
+  it('a missing manager that is only stopped: refuses, forces nothing', async () => {
+    const { monitor, fleet, engine, lose } = setup();
+    lose(2, 3);
+    fleet.ec2.set('i-3', 'stopped');
+    expect(await monitor.round()).toMatchObject({ kind: 'refuse', reason: expect.stringMatching(/i-3 at 10.0.0.3 is stopped/) });
+    expect(engine.calls).toEqual([]);
+  });
+
+  it('a failed mark is retried every round until it lands (the other survivors wait for it)', async () => {
+    const { monitor, secrets, lose } = setup();
+    lose(2, 3);
+    await monitor.round();
+    const mark = secrets.markLockPublished.bind(secrets);
+    let failures = 1;
+    secrets.markLockPublished = async (...args) => {
+      if (failures-- > 0) throw new Error('ThrottlingException');
+      return mark(...args);
+    };
+    await monitor.round();
+    expect(secrets.locks.get(LOCK)).toBe('i-1');
+    await monitor.round();
+    expect(secrets.locks.get(LOCK)).toBe(JSON.stringify({ holder: 'i-1', published: 'swarm-a' }));
+  });
+
+  it('no manager (a worker, or not in a swarm): nothing', async () => {
+    const { monitor, engine } = setup();
+    engine.info_ = { ...engine.info_, controlAvailable: false };
+    expect(await monitor.round()).toBeUndefined();
+  });
+});

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { decideQuorumRecovery, recoveryLockName, type RecoveryFacts } from '../../../../src/core/recover/quorum-recovery.js';
+import type { Ec2Facts } from '../../../../src/ports/fleet.js';
+import type { ClusterRecord } from '../../../../src/ports/secret-store.js';
+
+const NOW = Date.parse('2030-01-01T12:00:00Z');
+const MINUTE = 60_000;
+const record: ClusterRecord = {
+  swarmId: 'swarm-a',
+  generation: 1,
+  createdAt: '',
+  createdBy: 'i-1',
+  managers: [
+    { instanceId: 'i-1', addr: '10.0.0.1' },
+    { instanceId: 'i-2', addr: '10.0.0.2' },
+    { instanceId: 'i-3', addr: '10.0.0.3' },
+  ],
+};
+const members = [
+  { nodeId: 'n1', addr: '10.0.0.1' },
+  { nodeId: 'n2', addr: '10.0.0.2' },
+  { nodeId: 'n3', addr: '10.0.0.3' },
+];
+const gone = (goneAgoMs = 5 * MINUTE): Ec2Facts => ({ state: 'terminated', drainRequest: undefined, goneAt: NOW - goneAgoMs });
+const running: Ec2Facts = { state: 'running', drainRequest: undefined };
+/** i-1 survives, i-2 and i-3 are terminated: quorum lost, 1 of 3. */
+const base: RecoveryFacts = {
+  now: NOW,
+  instanceId: 'i-1',
+  advertiseAddr: '10.0.0.1',
+  swarmId: 'swarm-a',
+  members,
+  answering: [],
+  record,
+  ec2: new Map([['i-1', running], ['i-2', gone()], ['i-3', gone()]]),
+  autoRecover: true,
+  recoverAfterMs: 2 * MINUTE,
+};
+const LOCK = recoveryLockName(record, ['n2', 'n3']);
+const lock = (holder: string | undefined, recovered = false) => ({ lock: { name: LOCK, holder, recovered } });
+
+const table: [string, Partial<RecoveryFacts>, string, RegExp | Record<string, unknown>][] = [
+  ['a majority answers: nothing to recover', { answering: ['10.0.0.2'] }, 'healthy', /2 of 3 raft members answer/],
+  ['minority, both missing managers terminated long enough: the lock decides who recovers', {}, 'need-lock', { lock: LOCK }],
+  ['the lock is free: take it', lock(undefined), 'take-lock', { lock: LOCK }],
+  ['this survivor holds the lock: force a new cluster, advertising itself', lock('i-1'), 'force-new-cluster', { lock: LOCK, advertiseAddr: '10.0.0.1' }],
+  ['another survivor holds it, not recovered yet: wait', lock('i-4'), 'wait', /i-4 holds recover-/],
+  ['a missing manager only stopped: it may come back, refuse', { ec2: new Map([['i-1', running], ['i-2', gone()], ['i-3', { state: 'stopped', drainRequest: undefined }]]) }, 'refuse', /i-3 at 10.0.0.3 is stopped per EC2: it may come back/],
+  ['a missing manager still running (partitioned): refuse', { ec2: new Map([['i-1', running], ['i-2', running], ['i-3', gone()]]) }, 'refuse', /i-2 at 10.0.0.2 is running per EC2/],
+  ['terminated too recently: wait SWARMNODE_RECOVER_AFTER', { ec2: new Map([['i-1', running], ['i-2', gone()], ['i-3', gone(30_000)]]) }, 'wait', /waiting 90 s more/],
+  ['EC2 does not say since when: refuse', { ec2: new Map([['i-1', running], ['i-2', gone()], ['i-3', { state: 'terminated', drainRequest: undefined }]]) }, 'refuse', /without saying since when/],
+  ['EC2 has forgotten a missing manager: refuse', { ec2: new Map([['i-1', running], ['i-2', gone()]]) }, 'refuse', /EC2 has no word on i-3/],
+  ['a missing member not in the record: refuse', { record: { ...record, managers: record.managers.slice(0, 2) } }, 'refuse', /10.0.0.3 is not in the cluster record/],
+  ['no record at all: refuse', { record: undefined }, 'refuse', /no cluster record/],
+  ['the record names another swarm: refuse', { record: { ...record, swarmId: 'swarm-b' } }, 'refuse', /names swarm swarm-b, not this one/],
+  [
+    'the record lists a live manager this raft does not know (the swarm went on without it): refuse',
+    { record: { ...record, managers: [...record.managers, { instanceId: 'i-9', addr: '10.0.0.9' }] }, ec2: new Map([...base.ec2, ['i-9', running]]) },
+    'refuse',
+    /live managers this raft does not know \(i-9\)/,
+  ],
+  ['SWARMNODE_AUTO_RECOVER=false: only advise', { autoRecover: false }, 'advise', /would run --force-new-cluster.*on one manager only/],
+];
+
+describe('decideQuorumRecovery', () => {
+  it.each(table)('%s', (_name, patch, kind, expected) => {
+    const step = decideQuorumRecovery({ ...base, ...patch });
+    expect(step.kind).toBe(kind);
+    if (expected instanceof RegExp) expect(step.reason).toMatch(expected);
+    else expect(step).toMatchObject(expected);
+  });
+
+  it('two survivors of five: the one that lost the lock race waits, then rejoins the one that recovered', () => {
+    const five: ClusterRecord = { ...record, managers: [1, 2, 3, 4, 5].map((n) => ({ instanceId: `i-${n}`, addr: `10.0.0.${n}` })) };
+    const facts: RecoveryFacts = {
+      ...base,
+      record: five,
+      members: [1, 2, 3, 4, 5].map((n) => ({ nodeId: `n${n}`, addr: `10.0.0.${n}` })),
+      answering: ['10.0.0.4'],
+      ec2: new Map([['i-1', running], ['i-2', gone()], ['i-3', gone()], ['i-4', running], ['i-5', gone()]]),
+    };
+    const name = recoveryLockName(five, ['n2', 'n3', 'n5']);
+    expect(decideQuorumRecovery(facts)).toMatchObject({ kind: 'need-lock', lock: name });
+    expect(decideQuorumRecovery({ ...facts, lock: { name, holder: 'i-4', recovered: false } })).toMatchObject({ kind: 'wait' });
+    expect(decideQuorumRecovery({ ...facts, lock: { name, holder: 'i-4', recovered: true } })).toMatchObject({ kind: 'rejoin', remoteAddrs: ['10.0.0.4:2377'] });
+  });
+
+  it('survivors of one loss contend for one lock; a later loss, of other members, for another', () => {
+    expect(recoveryLockName(record, ['n3', 'n2'])).toBe(LOCK);
+    expect(LOCK).toMatch(/^recover-g1-swarm-a-[0-9a-f]{12}$/);
+    expect(recoveryLockName(record, ['n2', 'n4'])).not.toBe(LOCK);
+    expect(recoveryLockName({ ...record, generation: 2 }, ['n2', 'n3'])).not.toBe(LOCK);
+  });
+
+  it('never forces a new cluster while any missing manager is not terminated, whatever else holds', () => {
+    for (const state of ['pending', 'running', 'stopping', 'stopped']) {
+      const ec2 = new Map([['i-1', running], ['i-2', gone()], ['i-3', { state, drainRequest: undefined }]]);
+      expect(decideQuorumRecovery({ ...base, ec2, ...lock('i-1') }).kind).toBe('refuse');
+    }
+  });
+});
