@@ -6,6 +6,7 @@ const BENCHMARKS: Record<string, { summary: string; load: () => Promise<{ main()
   boot: { summary: 'launch to node Ready against joins by hand; AWS calls per boot for 5/50/500 instances; 50 boots throttled', load: () => import('./boot.js') },
   sim: { summary: 'the fault-schedule simulation: schedules per second (no lab; SIM_RUNS to change the count)', load: () => import('./sim.js') },
   lifecycle: { summary: 'warm pool scale-out (Stopped, Running) against a cold launch, reuse scale-in, give-up, spot rebalance and notice', load: () => import('./lifecycle.js') },
+  recovery: { summary: 'majority and total manager loss: swarmnode against Docker\'s procedure scripted, to a leader and to the service at its replicas', load: () => import('./recovery.js') },
   'scale-in': { summary: 'scale-in of a worker and a manager with swarmnode against drain-and-leave by hand', load: () => import('./scale-in.js') },
 };
 

@@ -31,7 +31,7 @@ export interface ClusterMetrics {
   /** The leader's round; undefined: this node is not (or cannot tell it is) the leader: the cluster series go away. */
   cluster(view: { summary: ClusterSummary; reconciledAt: number } | undefined): void;
   rebalance(outcome: 'started' | 'failed'): void;
-  /** The hook for backups (a later procedure): when the last backup of the swarm's desired state was stored. */
+  /** When the leader's newest backup of the swarm's desired state was stored (the backup-age gauge). */
   backupStored(at: number): void;
 }
 

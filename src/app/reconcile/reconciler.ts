@@ -23,13 +23,13 @@ export interface ReconcilerDeps {
    */
   finishPublishing(nodes: readonly SwarmNode[]): Promise<void>;
   /** The backup step (BackupKeeper); undefined when backups are off. Kicked, never awaited. */
-  backup?: { kick(): Promise<void> };
+  backup?: { kick(): Promise<void>; lastBackupAt(): number | undefined };
   clock: Clock;
   log: Logger;
   cluster: string;
   reapAfterMs: number;
   rebalancer: Rebalancer;
-  metrics: Pick<ClusterMetrics, 'cluster'>;
+  metrics: Pick<ClusterMetrics, 'cluster' | 'backupStored'>;
 }
 
 export type RoundOutcome = 'not-manager' | 'not-leader' | 'acted';
@@ -73,6 +73,8 @@ export class Reconciler {
     this.leadership(true, 'acted');
     // Beside the round, not in it: the safety steps below never wait for S3 (or an outage of it).
     void this.deps.backup?.kick();
+    const backupAt = this.deps.backup?.lastBackupAt();
+    if (backupAt !== undefined) this.deps.metrics.backupStored(backupAt);
 
     const fleet = await this.deps.fleet.view(this.deps.cluster);
     // Each fact is gathered on its own: a KMS denial while checking the tokens must not stop this

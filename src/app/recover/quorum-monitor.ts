@@ -58,7 +58,7 @@ export class QuorumMonitor {
       case 'force-new-cluster':
         await engine.forceNewCluster(step.advertiseAddr);
         this.log.warn({ action: 'force-new-cluster', lock: step.lock, swarmId: facts.swarmId, advertiseAddr: step.advertiseAddr }, 'forced a new cluster: this manager is the raft of the swarm now');
-        await this.mark({ lock: step.lock, swarmId: facts.swarmId });
+        await this.mark({ lock: step.lock, swarmId: facts.swarmId ?? facts.record?.swarmId ?? '' });
         return;
       case 'rejoin':
         // Boot's procedure joins an inactive manager with the published token, retrying within its deadline.

@@ -37,7 +37,7 @@ const host = (addr: string): string => addr.replace(/:\d+$/, '');
  */
 export async function observeRecovery(deps: RecoveryDeps): Promise<RecoveryView | undefined> {
   const info = await deps.engine.info();
-  if (info.localNodeState !== 'active' || !info.controlAvailable || info.clusterId === undefined) return undefined;
+  if (info.localNodeState !== 'active' || !info.controlAvailable) return undefined;
   const members = info.remoteManagers.map((m) => ({ nodeId: m.nodeId, addr: host(m.addr) }));
   const others = members.filter((m) => m.addr !== deps.advertiseAddr);
   const open = await Promise.all(others.map((m) => deps.probe.isOpen(m.addr, SWARM_PORT, PROBE_TIMEOUT_MS)));
@@ -46,7 +46,7 @@ export async function observeRecovery(deps: RecoveryDeps): Promise<RecoveryView 
     now: deps.clock.now(),
     instanceId: deps.instanceId,
     advertiseAddr: deps.advertiseAddr,
-    swarmId: info.clusterId,
+    swarmId: info.clusterId || undefined,
     members,
     answering,
     record: undefined,

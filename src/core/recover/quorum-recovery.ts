@@ -19,8 +19,8 @@ export interface RecoveryFacts {
   now: number;
   instanceId: string;
   advertiseAddr: string;
-  /** The swarm this engine is a manager of. */
-  swarmId: string;
+  /** The swarm this engine is a manager of; undefined when it cannot say (an engine without a leader shows no cluster). */
+  swarmId: string | undefined;
   /** The raft members this engine knows (RemoteManagers), itself included; hosts without port. */
   members: { nodeId: string; addr: string }[];
   /** Member hosts answering on 2377; this engine's own always does. */
@@ -71,7 +71,11 @@ export function decideQuorumRecovery(facts: RecoveryFacts): RecoveryStep {
   const missing = members.filter((m) => !answering.includes(m));
   const lost = `quorum lost: ${answering.length} of ${members.length} raft members answer, ${needed} needed`;
   if (record === undefined) return { kind: 'refuse', reason: `${lost}; no cluster record says which instances the managers were` };
-  if (record.swarmId !== facts.swarmId) return { kind: 'refuse', reason: `${lost}; the cluster record names swarm ${record.swarmId}, not this one (${facts.swarmId})` };
+  if (facts.swarmId !== undefined && record.swarmId !== facts.swarmId) return { kind: 'refuse', reason: `${lost}; the cluster record names swarm ${record.swarmId}, not this one (${facts.swarmId})` };
+  // Without a leader the engine shows no swarm id: the record then describes this raft only if it lists this manager.
+  if (facts.swarmId === undefined && !record.managers.some((m) => m.instanceId === facts.instanceId)) {
+    return { kind: 'refuse', reason: `${lost}; the cluster record (swarm ${record.swarmId}) does not list this manager, and its engine cannot say which swarm it is in` };
+  }
   const strangers = record.managers.filter((m) => m.instanceId !== facts.instanceId && !members.some((member) => member.addr === m.addr) && !isGoneForGood(facts.ec2.get(m.instanceId)?.state));
   if (strangers.length > 0) {
     return { kind: 'refuse', reason: `${lost}; the record lists live managers this raft does not know (${strangers.map((m) => m.instanceId).join(', ')}): the swarm went on without this node` };

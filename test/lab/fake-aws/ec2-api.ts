@@ -172,7 +172,8 @@ function instanceXml(cloud: FakeCloud, i: FakeInstance): Record<string, XmlValue
     instanceId: i.instanceId,
     imageId: 'ami-0000000000000lab0',
     instanceState: { code: STATE_CODES[i.ec2State], name: i.ec2State },
-    stateTransitionReason: transitionReason(i),
+    // StateTransitionReason travels as <reason> in EC2's XML.
+    reason: transitionReason(i),
     privateDnsName: i.ec2State === 'terminated' ? '' : `ip-${i.privateIp.replaceAll('.', '-')}.${cloud.region}.compute.internal`,
     instanceType: i.instanceType,
     launchTime: i.launchTime,

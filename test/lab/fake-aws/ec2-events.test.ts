@@ -1,5 +1,5 @@
 import { CompleteLifecycleActionCommand, DescribeAutoScalingGroupsCommand, DescribeAutoScalingInstancesCommand, ResumeProcessesCommand, SuspendProcessesCommand } from '@aws-sdk/client-auto-scaling';
-import { DescribeInstanceStatusCommand } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, DescribeInstanceStatusCommand } from '@aws-sdk/client-ec2';
 import { MetadataService } from '@aws-sdk/ec2-metadata-service';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recordingHost, startFixture, type Fixture } from './fixture.js';
@@ -185,6 +185,14 @@ describe('fake EC2 events: Spot interruptions, rebalance recommendations, schedu
     expect(reboot).toMatchObject({ state: 'canceled', description: '[Canceled] The instance is scheduled for a reboot' });
     expect(f.cloud.instance(other)?.health).toBe('Healthy');
     expect(callsOf(other)).toEqual(['launch']);
+  });
+
+  it('StateTransitionReason: empty while running, "User initiated (<time> GMT)" once terminated, as DescribeInstances reference shows', async () => {
+    const [id = ''] = await f.cloud.createGroup({ name: 'g', tags: {}, desired: 1, hooks: [] });
+    const reason = async (): Promise<string | undefined> => (await f.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]?.Instances?.[0]?.StateTransitionReason;
+    expect(await reason()).toBe('');
+    f.cloud.crash(id);
+    expect(await reason()).toMatch(/^User initiated \(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} GMT\)$/);
   });
 
   it('DescribeInstanceStatus: running instances by default, all with IncludeAllInstances, unknown ids rejected', async () => {

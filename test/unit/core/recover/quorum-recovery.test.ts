@@ -59,6 +59,8 @@ const table: [string, Partial<RecoveryFacts>, string, RegExp | Record<string, un
     'refuse',
     /live managers this raft does not know \(i-9\)/,
   ],
+  ['an engine without a leader shows no swarm id: the record describes this raft when it lists this manager', { swarmId: undefined }, 'need-lock', { lock: LOCK }],
+  ['no swarm id, and the record does not list this manager: refuse', { swarmId: undefined, instanceId: 'i-7' }, 'refuse', /does not list this manager/],
   ['SWARMNODE_AUTO_RECOVER=false: only advise', { autoRecover: false }, 'advise', /would run --force-new-cluster.*on one manager only/],
 ];
 
