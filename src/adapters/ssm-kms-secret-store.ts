@@ -1,7 +1,7 @@
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { DecryptCommand, EncryptCommand } from '@aws-sdk/client-kms';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { DeleteParameterCommand, GetParameterCommand, GetParametersByPathCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { Config, Role } from '../config/config.js';
 import { Secret } from '../log/secret.js';
 import type { ClusterRecord, LockRecord, RecordedManager, SecretStore } from '../ports/secret-store.js';
@@ -110,6 +110,32 @@ export class SsmKmsSecretStore implements SecretStore {
     await this.put('cluster', JSON.stringify(record), true);
   }
 
+  async registerManager(manager: RecordedManager): Promise<void> {
+    await this.put(`managers/${manager.instanceId}`, JSON.stringify(manager), true);
+  }
+
+  async registeredManagers(): Promise<RecordedManager[]> {
+    const path = this.path('managers');
+    const found: RecordedManager[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await awsCall({ action: 'ssm:GetParametersByPath', parameter: path }, (abortSignal) =>
+        this.ssm.send(new GetParametersByPathCommand({ Path: path, MaxResults: 10, NextToken: nextToken }), { abortSignal }),
+      );
+      for (const p of page.Parameters ?? []) found.push(parseRecordedManager(JSON.parse(p.Value ?? '{}') as unknown));
+      nextToken = page.NextToken;
+    } while (nextToken !== undefined);
+    return found;
+  }
+
+  async isRegistered(instanceId: string): Promise<boolean> {
+    return (await this.get(`managers/${instanceId}`, false)) !== undefined;
+  }
+
+  async unregisterManager(instanceId: string): Promise<void> {
+    await this.deleteParameter(`managers/${instanceId}`);
+  }
+
   tryLock(name: string, instanceId: string): Promise<boolean> {
     return this.put(name, instanceId, false);
   }
@@ -132,7 +158,11 @@ export class SsmKmsSecretStore implements SecretStore {
   }
 
   async deleteUnlockKey(): Promise<void> {
-    const parameter = this.path('unlock-key');
+    await this.deleteParameter('unlock-key');
+  }
+
+  private async deleteParameter(name: string): Promise<void> {
+    const parameter = this.path(name);
     try {
       await awsCall({ action: 'ssm:DeleteParameter', parameter }, (abortSignal) => this.ssm.send(new DeleteParameterCommand({ Name: parameter }), { abortSignal }));
     } catch (error) {
@@ -152,8 +182,11 @@ export class SsmKmsSecretStore implements SecretStore {
  */
 export function parseClusterRecord(text: string): ClusterRecord {
   const raw = JSON.parse(text) as Partial<ClusterRecord> & { managers?: unknown[] };
-  const managers = (raw.managers ?? []).map((m) =>
-    typeof m === 'string' ? { instanceId: '', addr: m } : { instanceId: String((m as RecordedManager).instanceId ?? ''), addr: String((m as RecordedManager).addr ?? '') },
-  );
+  const managers = (raw.managers ?? []).map((m) => (typeof m === 'string' ? { instanceId: '', addr: m, nodeId: '' } : parseRecordedManager(m)));
   return { swarmId: String(raw.swarmId), generation: typeof raw.generation === 'number' ? raw.generation : 1, createdAt: String(raw.createdAt ?? ''), createdBy: String(raw.createdBy ?? ''), managers };
+}
+
+function parseRecordedManager(raw: unknown): RecordedManager {
+  const m = (raw ?? {}) as Partial<RecordedManager>;
+  return { instanceId: String(m.instanceId ?? ''), addr: String(m.addr ?? ''), nodeId: String(m.nodeId ?? '') };
 }

@@ -7,6 +7,11 @@ export interface RecordedManager {
   instanceId: string;
   /** Host part of the raft address (ManagerStatus.Addr). */
   addr: string;
+  /**
+   * Its node id: how a survivor tells its raft members apart from the instances that took their
+   * addresses since (EC2 reuses private IPs). '' in records written before it was kept.
+   */
+  nodeId: string;
 }
 
 /** The `cluster` parameter: public facts about the swarm, never secret. */
@@ -42,6 +47,18 @@ export interface SecretStore {
   writeToken(role: Role, token: Secret): Promise<void>;
   readCluster(): Promise<ClusterRecord | undefined>;
   writeCluster(record: ClusterRecord): Promise<void>;
+  /**
+   * `managers/<instance id>`: a manager's own entry, written by itself right after it joined. One
+   * parameter per manager, so no write is ever lost to another's (the record's list is rewritten by
+   * the leader); recovery counts the record's managers and these together.
+   */
+  registerManager(manager: RecordedManager): Promise<void>;
+  /** Every `managers/*` entry (GetParametersByPath). */
+  registeredManagers(): Promise<RecordedManager[]>;
+  /** `managers/<instance id>` of this instance, if it registered. */
+  isRegistered(instanceId: string): Promise<boolean>;
+  /** Deletes an entry (its instance is gone for good); no error when it is already gone. */
+  unregisterManager(instanceId: string): Promise<void>;
   /** PutParameter Overwrite=false: true when this call created it, false when it existed. */
   tryLock(name: string, instanceId: string): Promise<boolean>;
   /** undefined when the lock does not exist. */

@@ -28,8 +28,11 @@ describe('recovery: two survivors race, one forces a new cluster', () => {
     for (const id of managers.slice(2)) await lab.crash(id);
     await lab.scale(`${lab.cluster}-managers`, 5);
 
-    const rows = await waitForSwarm(lab, 5, 300_000);
-    expect(rows.filter((n) => n.ManagerStatus?.Reachability === 'reachable')).toHaveLength(5);
+    await until('a survivor forced a new cluster', async () => (survivors.some((id) => logLines(lab, id).some((l) => l.action === 'force-new-cluster')) ? true : undefined), 300_000);
+    const rows = await until('five reachable managers again', async () => {
+      const list = await waitForSwarm(lab, 5, 10_000).catch(() => undefined);
+      return list?.filter((n) => n.ManagerStatus?.Reachability === 'reachable').length === 5 ? list : undefined;
+    }, 300_000);
     const forced = survivors.filter((id) => logLines(lab, id).some((l) => l.action === 'force-new-cluster'));
     expect(forced).toHaveLength(1);
     const other = survivors.find((id) => id !== forced[0])!;
@@ -37,7 +40,8 @@ describe('recovery: two survivors race, one forces a new cluster', () => {
     // One lock for the loss; only the one that forced won it (the other lost it, or found it taken).
     expect(took.filter((l) => l?.won === true).map((l) => l?.lock)).toHaveLength(1);
     expect(took.find((l) => l?.won === true)).toBe(took[survivors.indexOf(forced[0]!)]);
-    expect(logLines(lab, other).some((l) => l.action === 'rejoin')).toBe(true);
+    const story = logLines(lab, other).filter((l) => l.action !== undefined || l.recovery !== undefined).map((l) => `${String(l.action ?? (l.recovery as { kind: string }).kind)}: ${String(l.msg).slice(0, 160)}`);
+    expect(story.some((line) => line.startsWith('rejoin')), story.join('\n')).toBe(true);
     expect(new Set(survivors.map((id) => rows.find((n) => n.Spec.Labels?.['swarmnode.instance-id'] === id)?.ManagerStatus?.Reachability))).toEqual(new Set(['reachable']));
   });
 });

@@ -75,8 +75,12 @@ describe('recovery: every manager lost, a new generation with its services', () 
     // Exactly one instance initialised generation 2.
     expect(idsOf(lab, 'manager').filter((id) => logLines(lab, id).some((l) => l.action === 'init'))).toEqual([initializer]);
 
-    const rows = await waitForSwarm(lab, 5, 300_000);
-    expect(rows.filter((n) => n.Spec.Role === 'worker').map((n) => n.Spec.Labels?.['swarmnode.instance-id']).sort()).toEqual([...oldWorkers].sort());
+    // The old workers left the dead swarm and joined this one (the leader labels them with their instance).
+    await until('the old workers in generation 2', async () => {
+      const rows = await waitForSwarm(lab, 5, 10_000).catch(() => undefined);
+      const workers = rows?.filter((n) => n.Spec.Role === 'worker').map((n) => n.Spec.Labels?.['swarmnode.instance-id']).sort();
+      return JSON.stringify(workers) === JSON.stringify([...oldWorkers].sort()) ? true : undefined;
+    }, 300_000);
     const manager = idsOf(lab, 'manager')[0]!;
     await until('web back at its replicas', async () => ((await runningTasks(lab, manager, 'web')).length === REPLICAS ? true : undefined), 180_000);
     const networks = (await lab.docker(manager).listNetworks({ filters: { name: ['app'] } })) as { Name: string; Driver: string }[];

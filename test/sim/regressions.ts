@@ -207,4 +207,34 @@ export const REGRESSIONS: Regression[] = [
     setup: base,
     commands: [advance(90_000), { kind: 'lose-managers', all: true, pick: 0 }, advance(900_000)],
   },
+  {
+    name: 'issue 10: the survivor that lost the recovery race is away while the winner records its new raft: it must still come back',
+    found: 'the lab (recovery-race, 5 managers, 3 terminated): the winner\'s leader wrote its new raft into the record before the other survivor saw the lock marked, which then refused ("the record does not list this manager") for ever; made a schedule here (the loser\'s watch stopped through the recovery), it broke the settled-into-one-swarm invariant',
+    setup: { seed: 3, managers: 5, workers: 0, terminatingHeartbeatMs: 60_000, spotWorkers: false },
+    commands: [advance(60_000), { kind: 'stop-watch', pick: 3 }, { kind: 'lose-managers', all: false, pick: 0 }, advance(400_000)],
+  },
+  {
+    name: 'issue 10: a manager detached from its group while two others die before the leader recorded them: no second generation beside it',
+    found: 'random search (fc.assert, 1000 runs of 3 managers) on the first rebirth code: the record listed only the creator, so its death looked like the whole swarm\'s while a detached member still ran ("second swarm initialised beside swarm ..., whose managers on ... may come back"); a manager now adds itself to the record before it counts as healthy',
+    setup: { seed: 1, managers: 3, workers: 0, terminatingHeartbeatMs: 60_000, spotWorkers: false },
+    commands: [advance(12_252), { kind: 'detach', pick: 0 }, { kind: 'lose-managers', all: false, pick: 0 }],
+  },
+  {
+    name: 'issue 10: four of seven managers lost, and the survivor that recovered is then replaced itself: the new managers must still be able to join',
+    found: 'random search (fc.assert seed 7790782, 7 managers) on the first recovery code: new managers never joined through a terminating manager, and the recovered leader, held in Terminating:Wait for its demotion, was the only one that could take them; joins now try terminating managers last instead of never',
+    setup: { seed: 7_790_782, managers: 7, workers: 0, terminatingHeartbeatMs: 60_000, spotWorkers: false },
+    commands: [advance(98_017), { kind: 'replace', role: 'manager', pick: 4 }, { kind: 'lose-managers', all: false, pick: 0 }, advance(11_501), { kind: 'replace', role: 'manager', pick: 0 }],
+  },
+  {
+    name: 'issue 10: five of seven managers lost while one survivor\'s engine hangs (its port still accepts): the other recovers, the hung one follows',
+    found: 'random search (fc.assert, 4000 runs) with the first invariant, which counted a hung survivor that still answers on 2377 as a missing member; the old raft can never regain quorum, so it follows: the invariant now says so precisely',
+    setup: { seed: 1, managers: 5, workers: 0, terminatingHeartbeatMs: 60_000, spotWorkers: false },
+    commands: [advance(10_251), { kind: 'hang', pick: 0 }, { kind: 'lose-managers', all: false, pick: 6 }, advance(140_731), { kind: 'rotate', role: 'manager' }],
+  },
+  {
+    name: 'issue 10: a manager\'s own write into the record lost to another\'s, then the managers that remain listed die: no rebirth beside it',
+    found: 'random search (fc.assert seed 449263990) on the first registration code (read, add, write the record): a lost update dropped a live, scaled-in manager from the record and a new generation started beside it; each manager now writes an entry of its own',
+    setup: { seed: 449_263_990, managers: 3, workers: 3, terminatingHeartbeatMs: 60_000, spotWorkers: false },
+    commands: [advance(6_513), { kind: 'scale-in', role: 'manager', pick: 7 }, { kind: 'lose-managers', all: false, pick: 2 }, advance(1_000)],
+  },
 ];

@@ -7,7 +7,7 @@ import type { Engine, EngineInfo, SwarmNode, SwarmService, SwarmTask } from '../
 import type { Ec2Facts, Fleet, FleetInstance, FleetView, LifecycleHook, LifecycleResult, LifecycleTransition, OwnGroup } from '../../src/ports/fleet.js';
 import type { InstanceIdentity, InstanceMetadata, ScheduledEvent, SpotInterruption } from '../../src/ports/instance-metadata.js';
 import type { PortProbe } from '../../src/ports/port-probe.js';
-import type { ClusterRecord, LockRecord, SecretStore } from '../../src/ports/secret-store.js';
+import type { ClusterRecord, LockRecord, RecordedManager, SecretStore } from '../../src/ports/secret-store.js';
 import type { BootRecord, DrainRequestRecord } from '../../src/ports/boot-record.js';
 import type { StateFile } from '../../src/ports/state-file.js';
 import type { BackupStore, StoredObject } from '../../src/ports/backup-store.js';
@@ -337,11 +337,34 @@ class SimSecrets implements SecretStore {
   }
 
   async deleteUnlockKey(): Promise<void> {
+    await this.deleteParameter('unlock-key');
+  }
+
+  private async deleteParameter(name: string): Promise<void> {
     try {
-      await this.aws('ssm', 'ssm:DeleteParameter', () => this.world.cloud.deleteParameter(this.path('unlock-key')));
+      await this.aws('ssm', 'ssm:DeleteParameter', () => this.world.cloud.deleteParameter(this.path(name)));
     } catch (error) {
       if ((error as Error).name !== 'ParameterNotFound') throw error;
     }
+  }
+
+  async registerManager(manager: RecordedManager): Promise<void> {
+    await this.put(`managers/${manager.instanceId}`, JSON.stringify(manager), true);
+  }
+
+  registeredManagers(): Promise<RecordedManager[]> {
+    const prefix = `${this.path('managers')}/`;
+    return this.aws('ssm', 'ssm:GetParametersByPath', () =>
+      [...this.world.cloud.parameters].filter(([name]) => name.startsWith(prefix)).map(([, p]) => JSON.parse(p.value) as RecordedManager),
+    );
+  }
+
+  async isRegistered(instanceId: string): Promise<boolean> {
+    return (await this.get(`managers/${instanceId}`)) !== undefined;
+  }
+
+  unregisterManager(instanceId: string): Promise<void> {
+    return this.deleteParameter(`managers/${instanceId}`);
   }
 
   async verifyKeys(): Promise<void> {

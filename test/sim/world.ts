@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { majorityOf } from '../../src/core/cluster/quorum.js';
 import { boot } from '../../src/app/boot/boot.js';
 import { watch } from '../../src/app/watch/watch.js';
 import type { Config } from '../../src/config/config.js';
@@ -183,10 +184,12 @@ export class World implements PortWorld {
   }
 
   /**
-   * `--force-new-cluster` is only ever right when every member of the caller's raft that it cannot
-   * reach is gone for good: a missing manager that may come back (stopped, running, cut off, hung)
-   * would find two rafts of one swarm. Members it reaches follow (they rejoin the new raft). A
-   * caller already left behind by another force (an older epoch) while that raft lives is a split.
+   * `--force-new-cluster` is only ever right when (1) the old raft can never regain quorum without
+   * the caller: its other members whose instances may come back are fewer than its majority (else
+   * two rafts of one swarm); and (2), the issue's rule, no member the caller cannot reach (cut off,
+   * engine down) has an instance that may come back. A member that answers on 2377 (even a hung
+   * engine, whose kernel still accepts the connection) is a survivor: it follows the new raft. A
+   * caller already left behind by another force while that raft lives is a split.
    */
   private forcingNewCluster(by: string): void {
     const member = this.swarm.membership(by);
@@ -198,9 +201,13 @@ export class World implements PortWorld {
       const live = this.swarm.members(swarm).filter(mayComeBack);
       if (live.length > 0) this.violation(`split: ${by} forces a new cluster of ${swarm.id} from an old raft while the raft forced before lives on ${live.map((n) => n.instanceId).join(', ')}`);
     }
-    const missing = this.swarm.raftOf(swarm, node).filter((n) => n.id !== node.id && !(this.swarm.alive(swarm, n) && this.connected(by, n.instanceId)));
-    const alive = missing.filter(mayComeBack);
-    if (alive.length > 0) this.violation(`force-new-cluster of ${swarm.id} by ${by} while missing raft members on ${alive.map((n) => `${n.instanceId} (${this.cloud.instances.get(n.instanceId)?.ec2State})`).join(', ')} may come back`);
+    const raft = this.swarm.raftOf(swarm, node);
+    const others = raft.filter((n) => n.id !== node.id && mayComeBack(n) && this.swarm.membership(n.instanceId)?.node === n);
+    if (others.length >= majorityOf(raft.length)) {
+      this.violation(`split: ${by} forces a new cluster of ${swarm.id} while ${others.length} of its ${raft.length} old raft members (${others.map((n) => n.instanceId).join(', ')}) could regain quorum without it`);
+    }
+    const unreachable = others.filter((n) => !(this.connected(by, n.instanceId) && this.swarm.engines.get(n.instanceId)?.running === true));
+    if (unreachable.length > 0) this.violation(`force-new-cluster of ${swarm.id} by ${by} while missing raft members on ${unreachable.map((n) => `${n.instanceId} (${this.cloud.instances.get(n.instanceId)?.ec2State})`).join(', ')} may come back`);
   }
 
   stateFile<T>(instanceId: string, name: string): StateFile<T> {
@@ -315,6 +322,10 @@ export class World implements PortWorld {
     }
     this.swarm.start(instance.id);
     this.note(`${instance.id} (${instance.role}) powers on`);
+    if (this.swarm.engine(instance.id).state === 'locked' && !this.unlockKeyPublished(instance.id)) {
+      this.note(`${instance.id} comes up locked before the leader published the swarm's unlock key: only the operator holds it`);
+      this.lockedWithoutKey = true;
+    }
     this.startBoot(agent);
   }
 
@@ -423,15 +434,19 @@ export class World implements PortWorld {
     }
   }
 
-  #faultsSince: { at: number; service: Service }[] = [];
+  #faultsSince: { at: number; service: Service; mode: FaultMode }[] = [];
 
   holdFault(service: Service, mode: FaultMode, ms: number): void {
     this.faults.hold(service, mode, ms);
-    this.#faultsSince.push({ at: Date.now() + ms, service });
+    this.#faultsSince.push({ at: Date.now() + ms, service, mode });
   }
 
+  /**
+   * Faults that excuse an unanswered action: Auto Scaling down, or AWS denying a call (the boot that
+   * meets AccessDenied stops with exit 77 and the operator's fix; the hook's default result follows).
+   */
   private awsFaultedSince(since: number): boolean {
-    return this.#faultsSince.some((f) => f.at >= since && (f.service === 'autoscaling'));
+    return this.#faultsSince.some((f) => f.at >= since && (f.service === 'autoscaling' || f.mode === 'denied'));
   }
 
   // --- what a schedule does to the world ---------------------------------------------------------
@@ -530,6 +545,16 @@ export class World implements PortWorld {
   recordDeleted = false;
   /** A raft member died before the leader wrote it into the record (a join moments before, or AWS down meanwhile). */
   unprovableLoss = false;
+  /** A manager came up locked before its swarm's unlock key reached SSM. */
+  lockedWithoutKey = false;
+
+  /** SSM holds the current unlock key of the swarm this instance's engine is in. */
+  private unlockKeyPublished(instanceId: string): boolean {
+    const swarm = this.swarm.membership(instanceId)?.swarm;
+    const stored = this.cloud.parameters.get(`${this.prefix}/unlock-key`);
+    if (swarm?.unlockKey === undefined || stored === undefined) return false;
+    return (JSON.parse(Buffer.from(stored.value, 'base64').toString('utf8')) as { plaintext: string }).plaintext === swarm.unlockKey;
+  }
 
   private recordedManagers(): string[] {
     const stored = this.cloud.parameters.get(`${this.prefix}/cluster`);
@@ -632,7 +657,8 @@ export class World implements PortWorld {
     // Without the record no recovery may act (nothing proves a missing manager gone): liveness then
     // waits for the operator's `swarmnode republish`, which the simulation does not play.
     // Likewise for a manager lost before the leader could record it.
-    if (!this.recordDeleted && !this.unprovableLoss) this.checkOneLiveSwarm();
+    // And for a manager locked (autolock turned on moments before its reboot) with a key SSM never got.
+    if (!this.recordDeleted && !this.unprovableLoss && !this.lockedWithoutKey) this.checkOneLiveSwarm();
     if (this.violations.length > 0) throw new SimViolation(this);
   }
 
@@ -642,10 +668,12 @@ export class World implements PortWorld {
    */
   private checkOneLiveSwarm(): void {
     const inService = [...this.cloud.instances.values()].filter((i) => i.inGroup && !i.pooled && i.lifecycleState === 'InService' && i.ec2State === 'running');
+
     const swarms = new Set<string>();
     for (const instance of inService) {
       const member = this.swarm.membership(instance.id);
-      if (member === undefined || !this.isMember(instance.id) || !this.swarm.hasQuorum(member.swarm)) {
+      // A manager left in an older raft epoch by a force elsewhere is no member of the live raft.
+      if (member === undefined || !this.isMember(instance.id) || this.swarm.stale(member.swarm, member.node) || !this.swarm.hasQuorum(member.swarm)) {
         this.violation(`${instance.id} (${instance.role}) is in service but no member of a swarm with quorum after heal`);
       } else {
         swarms.add(member.swarm.id);

@@ -74,7 +74,18 @@ export async function act(step: Action, ctx: ActContext): Promise<void> {
     case 'publish':
       await publish(step, ctx);
       return;
+    case 'register':
+      await register(ctx);
+      return;
   }
+}
+
+/** Writes this manager's own entry: a parameter of its own, so no other manager's write can undo it. */
+async function register(ctx: ActContext): Promise<void> {
+  const info = await ctx.engine.info();
+  const self = { instanceId: ctx.identity.instanceId, addr: ctx.identity.localIpv4, nodeId: info.nodeId };
+  await ctx.secrets.registerManager(self);
+  ctx.log.info({ action: 'register', manager: self }, 'wrote this manager\'s entry (managers/<instance id>)');
 }
 
 async function join(step: Extract<BootStep, { kind: 'join' }>, ctx: ActContext): Promise<void> {
@@ -95,7 +106,7 @@ async function publish({ lock, record, generation }: Extract<BootStep, { kind: '
   const { identity, log } = ctx;
   const published = await publishSwarm(ctx.engine, ctx.secrets, {
     markLock: lock === undefined ? undefined : { name: lock, holder: identity.instanceId },
-    record: record ? (swarmId) => newClusterRecord(swarmId, generation, identity, ctx.clock.now()) : undefined,
+    record: record ? (swarmId, nodeId) => newClusterRecord(swarmId, generation, identity, ctx.clock.now(), nodeId) : undefined,
   });
   log.info({ action: 'publish', ...published, lock, record, generation }, record ? `published the cluster record (generation ${generation}) and the join tokens` : 'published the join tokens');
   if (record && generation > 1) await restoreReborn(ctx, generation);

@@ -4,6 +4,7 @@ import type { BootStep } from '../../core/boot/step.js';
 import { MAX_LOCK_CHAIN, SWARM_PORT } from '../../core/boot/step.js';
 import { electionGeneration, electionLock } from '../../core/boot/generation.js';
 import { decideBoot } from '../../core/boot/plan.js';
+import { knownManagers } from '../../core/recover/known-managers.js';
 import { isGoneForGood } from '../../core/cluster/instance-gone.js';
 import { otherRole } from '../../config/config.js';
 import type { Secret } from '../../log/secret.js';
@@ -91,9 +92,12 @@ export class BootObserver {
     this.#view = view;
     this.#record = record;
     this.#token = undefined;
+    // A terminating manager is joined through last: while its demotion is held it may be the one
+    // that leads (after a recovery, say), and a swarm nobody can join never gets the managers it needs.
     const managerPeers = view.instances
       .filter((i) => i.role === 'manager' && i.instanceId !== this.identity.instanceId && i.privateIp !== undefined)
-      .filter((i) => !GONE_STATES.has(i.ec2State ?? '') && !i.lifecycleState.startsWith('Terminat'))
+      .filter((i) => !GONE_STATES.has(i.ec2State ?? ''))
+      .sort((a, b) => Number(a.lifecycleState.startsWith('Terminat')) - Number(b.lifecycleState.startsWith('Terminat')))
       .map((i) => i.privateIp as string);
     return {
       now,
@@ -113,6 +117,7 @@ export class BootObserver {
       clusterSwarmId: record?.swarmId,
       clusterCreatedBy: record?.createdBy,
       clusterGeneration: record?.generation,
+      recordedManager: record?.managers.some((m) => m.instanceId === this.identity.instanceId) ?? false,
       recovery: this.deps.recovery,
       managerPeers,
       joinFailures: this.#joinFailures,
@@ -133,10 +138,12 @@ export class BootObserver {
       case 'locks':
         return { locks: await this.lockChain(electionLock(electionGeneration(facts))) };
       case 'recordedManagers': {
-        const managers = this.#record?.managers ?? [];
-        const ids = managers.map((m) => m.instanceId).filter((id) => id !== '');
+        const managers = knownManagers(this.#record, await this.deps.secrets.registeredManagers());
+        const ids = [...new Set(managers.map((m) => m.instanceId).filter((id) => id !== ''))];
         return { recordedManagers: { managers, ec2: ids.length === 0 ? new Map() : await this.deps.fleet.ec2Facts(ids) } };
       }
+      case 'registered':
+        return { registered: await this.deps.secrets.isRegistered(this.identity.instanceId) };
       case 'unlockKeyPresent':
         return { unlockKeyPresent: (await this.deps.secrets.readUnlockKey()) !== undefined };
       case 'health':

@@ -7,6 +7,7 @@ import type { Logger } from '../../log/logger.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Engine, SwarmNode } from '../../ports/engine.js';
 import type { Ec2Facts, Fleet, FleetView } from '../../ports/fleet.js';
+import type { RecordedManager } from '../../ports/secret-store.js';
 import type { RecordSync } from './record-sync.js';
 import type { ClusterMetrics } from '../../ports/metrics.js';
 import type { Rebalancer } from './rebalancer.js';
@@ -185,10 +186,10 @@ export class Reconciler {
 }
 
 /** The raft members as the record keeps them; '' for a member whose instance cannot be told. */
-function raftMembers(nodes: readonly SwarmNode[], fleet: FleetView): { instanceId: string; addr: string }[] {
+function raftMembers(nodes: readonly SwarmNode[], fleet: FleetView): RecordedManager[] {
   return matchNodesToInstances(nodes, fleet.instances)
     .filter((m) => m.node.manager !== undefined && m.node.manager.addr !== '')
-    .map((m) => ({ instanceId: m.instanceId ?? '', addr: (m.node.manager?.addr ?? '').replace(/:\d+$/, '') }));
+    .map((m) => ({ instanceId: m.instanceId ?? '', addr: (m.node.manager?.addr ?? '').replace(/:\d+$/, ''), nodeId: m.node.id }));
 }
 
 function withoutKey(labels: Readonly<Record<string, string>>, key: string): Record<string, string> {

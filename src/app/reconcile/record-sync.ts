@@ -1,5 +1,7 @@
 import type { Logger } from '../../log/logger.js';
 import type { Clock } from '../../ports/clock.js';
+import { isGoneForGood } from '../../core/cluster/instance-gone.js';
+import type { Fleet } from '../../ports/fleet.js';
 import type { RecordedManager, SecretStore } from '../../ports/secret-store.js';
 
 /** How long the record known to list the raft's members is trusted without reading it again. */
@@ -20,6 +22,7 @@ export class RecordSync {
 
   constructor(
     private readonly secrets: SecretStore,
+    private readonly fleet: Pick<Fleet, 'ec2Facts'>,
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
@@ -39,11 +42,29 @@ export class RecordSync {
       await this.secrets.writeCluster({ ...record, managers });
       this.log.info({ before: record.managers, after: managers }, 'cluster record: managers updated to the raft members');
     }
+    await this.dropGoneEntries(managers);
     this.#known = { swarmId, managers: key, checkedAt: now };
     return 'ours';
+  }
+
+  /**
+   * Managers' own entries outlive them: one whose instance is out of the raft and terminated (or
+   * forgotten by EC2, which keeps terminated instances about an hour) goes, before recovery would
+   * meet an instance EC2 no longer knows and refuse for it.
+   */
+  private async dropGoneEntries(members: readonly RecordedManager[]): Promise<void> {
+    const outside = (await this.secrets.registeredManagers()).filter((entry) => !members.some((m) => m.instanceId === entry.instanceId));
+    if (outside.length === 0) return;
+    const ec2 = await this.fleet.ec2Facts(outside.map((entry) => entry.instanceId));
+    for (const entry of outside) {
+      const state = ec2.get(entry.instanceId)?.state;
+      if (state !== undefined && !isGoneForGood(state)) continue;
+      await this.secrets.unregisterManager(entry.instanceId);
+      this.log.info({ manager: entry, ec2State: state ?? 'unknown to EC2' }, 'dropped the entry of a manager gone for good');
+    }
   }
 }
 
 function sortedManagers(managers: readonly RecordedManager[]): RecordedManager[] {
-  return [...managers].map(({ instanceId, addr }) => ({ instanceId, addr })).sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
+  return [...managers].map(({ instanceId, addr, nodeId }) => ({ instanceId, addr, nodeId })).sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
 }

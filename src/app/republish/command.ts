@@ -20,7 +20,7 @@ export async function run({ config, log, out }: CommandContext): Promise<number>
   const record = await secrets.readCluster();
   if (record !== undefined && record.swarmId !== info.clusterId) throw new OtherSwarmError(record.swarmId, info.clusterId);
   const published = await publishSwarm(services.engine, secrets, {
-    record: record === undefined ? (swarmId) => newClusterRecord(swarmId, 1, identity, services.clock.now()) : undefined,
+    record: record === undefined ? (swarmId, nodeId) => newClusterRecord(swarmId, 1, identity, services.clock.now(), nodeId) : undefined,
   });
   log.info({ action: 'republish', ...published, recordWritten: record === undefined }, 'published the swarm\'s current tokens');
   out(`published the join tokens of swarm ${published.swarmId}${published.autolock ? ' and its unlock key' : ''}${record === undefined ? ', and the missing cluster record' : ''} under ${config.ssmPrefix}\n`);

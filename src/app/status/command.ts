@@ -4,25 +4,13 @@ import { buildStatus, type StatusReport } from '../../core/status/report.js';
 import type { Config } from '../../config/config.js';
 import { UsageError } from '../../errors/usage-error.js';
 import type { BackupStore } from '../../ports/backup-store.js';
-import type { Engine, SwarmNode } from '../../ports/engine.js';
 import { readHistory } from '../backup/history.js';
 import { observeRecovery } from '../recover/recovery-facts.js';
 import { compose, type Services } from '../shared/compose.js';
+import { nodesOrNoLeader } from '../shared/nodes-or-no-leader.js';
 import { pause } from '../shared/pause.js';
 import { requireManager } from '../shared/require-manager.js';
 import { formatStatus } from './format.js';
-
-/** A manager without quorum refuses the node list with this; status then reports the loss instead. */
-const NO_LEADER = /does not have a leader|too few managers are online|rpc error: code = (Unavailable|DeadlineExceeded)/i;
-
-async function nodesOrLostQuorum(engine: Engine): Promise<SwarmNode[] | undefined> {
-  try {
-    return await engine.nodes();
-  } catch (error) {
-    if (NO_LEADER.test(error instanceof Error ? error.message : String(error))) return undefined;
-    throw error;
-  }
-}
 
 /** The backup history, or why it could not be read: status reports on, it does not fail for it. */
 async function backupFacts(store: BackupStore | undefined, config: Config, swarmId: string | undefined, now: number): Promise<BackupFacts> {
@@ -45,7 +33,7 @@ async function gather(context: CommandContext, services: Services): Promise<Stat
   const { fleet, secrets, backups } = services.cloud(identity);
   const [view, nodes, backup, record] = await Promise.all([
     fleet.view(config.cluster),
-    nodesOrLostQuorum(services.engine),
+    nodesOrNoLeader(services.engine),
     backupFacts(backups, config, info.clusterId, services.clock.now()),
     secrets.readCluster(),
   ]);

@@ -77,7 +77,7 @@ export async function watch(context: WatchContext): Promise<number> {
     engine,
     fleet,
     secrets: new SecretSync(engine, secrets, clock, log),
-    record: new RecordSync(secrets, clock, log),
+    record: new RecordSync(secrets, fleet, clock, log),
     backup,
     clock,
     log,

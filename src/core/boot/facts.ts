@@ -42,6 +42,10 @@ export interface BootFacts {
   clusterCreatedBy: string | undefined;
   /** The record's generation: 1 for the cluster's first swarm, one more for each rebirth. */
   clusterGeneration: number | undefined;
+  /** The record lists this instance among the swarm's managers. */
+  recordedManager: boolean;
+  /** This manager's own entry (`managers/<instance id>`) exists. */
+  registered?: boolean;
   /** SWARMNODE_AUTO_RECOVER and SWARMNODE_RECOVER_AFTER: whether and when a dead generation is reborn. */
   recovery: { auto: boolean; afterMs: number };
   /** Private IPs of the other running instances of the cluster's manager ASGs. */
@@ -57,8 +61,8 @@ export interface BootFacts {
   health?: HealthVerdict;
   /** Failed joins so far in this boot: the next join starts from another manager. */
   joinFailures?: number;
-  /** The record's managers and EC2's word on their instances: is the recorded swarm dead for good? */
+  /** The known managers (record and own entries) and EC2's word on their instances: is the recorded swarm dead for good? */
   recordedManagers?: { managers: RecordedManager[]; ec2: ReadonlyMap<string, Ec2Facts> };
 }
 
-export type NeededFact = 'tokenPresent' | 'otherTokenPresent' | 'reachablePeers' | 'locks' | 'unlockKeyPresent' | 'health' | 'recordedManagers';
+export type NeededFact = 'tokenPresent' | 'otherTokenPresent' | 'reachablePeers' | 'locks' | 'unlockKeyPresent' | 'health' | 'recordedManagers' | 'registered';

@@ -106,8 +106,8 @@ function rebirthOr(facts: BootFacts, otherwise: BootStep): BootStep {
   if (facts.role !== 'manager' || facts.clusterSwarmId === undefined || otherwise.kind !== 'wait') return otherwise;
   if (facts.recordedManagers === undefined) return need('recordedManagers', `${otherwise.reason}; is every manager of swarm ${facts.clusterSwarmId} gone for good?`);
   const { managers, ec2 } = facts.recordedManagers;
-  if (managers.length === 0) return wait(`${otherwise.reason}; the cluster record lists no managers, so nothing proves swarm ${facts.clusterSwarmId} dead`);
-  const verdict = missingManagersGone(managers.map((m) => m.addr), managers, ec2, facts.now, facts.recovery.afterMs);
+  if (managers.length === 0) return wait(`${otherwise.reason}; no manager of swarm ${facts.clusterSwarmId} is known (record, entries), so nothing proves it dead`);
+  const verdict = missingManagersGone(managers.map((m) => ({ addr: m.addr, recorded: m })), ec2, facts.now, facts.recovery.afterMs);
   const generation = electionGeneration(facts);
   if (!verdict.gone) return wait(`${otherwise.reason}; no generation ${generation}: ${verdict.why}`);
   const dead = `every manager of swarm ${facts.clusterSwarmId} (generation ${generation - 1}) is gone for good: ${verdict.why}`;
@@ -173,6 +173,12 @@ function active(facts: BootFacts): BootStep {
     }
   }
   if (inAnotherSwarm(facts)) return leaveOnceReachable(facts, 'this engine is a member of another swarm');
+  // Recovery proves a missing manager gone only from the record: a manager that joined is in it
+  // before it counts as a member, not only once the leader's next round has seen it.
+  if (facts.role === 'manager' && engine.controlAvailable && facts.clusterSwarmId === engine.clusterId && !facts.recordedManager) {
+    if (facts.registered === undefined) return need('registered', `manager ${engine.nodeId} is not in the record's list yet: has it its own entry?`);
+    if (!facts.registered) return { kind: 'register', reason: `manager ${engine.nodeId} is known to neither the record nor its own entry: write its entry, so recovery can account for it` };
+  }
   if (facts.health === undefined) return need('health', `member ${engine.nodeId}: is it healthy?`);
   if (!facts.health.healthy) return wait(`member ${engine.nodeId} is not healthy yet: ${facts.health.reason}`);
   return { kind: 'healthy', nodeId: engine.nodeId, reason: `node ${engine.nodeId} is a healthy ${facts.role}` };

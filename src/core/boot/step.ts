@@ -16,6 +16,8 @@ export type BootStep =
    * `generation`, before the tokens.
    */
   | { kind: 'publish'; lock: string | undefined; record: boolean; generation: number; reason: string }
+  /** A manager that joined adds itself to the record's managers before it counts as healthy. */
+  | { kind: 'register'; reason: string }
   | { kind: 'healthy'; nodeId: string; reason: string };
 
 /** How long a background join (`pending`) may run before boot leaves and joins again. */

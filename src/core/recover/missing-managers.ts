@@ -13,32 +13,31 @@ export type GoneVerdict =
   | { gone: true; why: string }
   | { gone: false; final: boolean; why: string };
 
-export function missingManagersGone(
-  missingAddrs: readonly string[],
-  recorded: readonly RecordedManager[],
-  ec2: ReadonlyMap<string, Ec2Facts>,
-  now: number,
-  afterMs: number,
-): GoneVerdict {
+/** A missing manager: how it is known (its raft address), and its record entry if it has one. */
+export interface MissingManager {
+  addr: string;
+  recorded: RecordedManager | undefined;
+}
+
+export function missingManagersGone(missing: readonly MissingManager[], ec2: ReadonlyMap<string, Ec2Facts>, now: number, afterMs: number): GoneVerdict {
   const facts: string[] = [];
   let youngest = 0;
-  for (const addr of missingAddrs) {
-    const manager = recorded.find((m) => m.addr === addr);
-    if (manager === undefined || manager.instanceId === '') {
+  for (const { addr, recorded } of missing) {
+    if (recorded === undefined || recorded.instanceId === '') {
       return { gone: false, final: true, why: `the manager at ${addr} is not in the cluster record with its instance: nothing proves it gone` };
     }
-    const seen = ec2.get(manager.instanceId);
+    const seen = ec2.get(recorded.instanceId);
     if (seen === undefined) {
-      return { gone: false, final: true, why: `EC2 has no word on ${manager.instanceId} (manager at ${addr}): nothing proves it gone` };
+      return { gone: false, final: true, why: `EC2 has no word on ${recorded.instanceId} (manager at ${addr}): nothing proves it gone` };
     }
     if (!isGoneForGood(seen.state)) {
-      return { gone: false, final: true, why: `manager ${manager.instanceId} at ${addr} is ${seen.state} per EC2: it may come back` };
+      return { gone: false, final: true, why: `manager ${recorded.instanceId} at ${addr} is ${seen.state} per EC2: it may come back` };
     }
     if (seen.goneAt === undefined) {
-      return { gone: false, final: true, why: `EC2 reports ${manager.instanceId} ${seen.state} without saying since when` };
+      return { gone: false, final: true, why: `EC2 reports ${recorded.instanceId} ${seen.state} without saying since when` };
     }
     youngest = Math.max(youngest, seen.goneAt);
-    facts.push(`${manager.instanceId} (${addr}) ${seen.state} since ${new Date(seen.goneAt).toISOString()}`);
+    facts.push(`${recorded.instanceId} (${addr}) ${seen.state} since ${new Date(seen.goneAt).toISOString()}`);
   }
   const left = youngest + afterMs - now;
   if (left > 0) return { gone: false, final: false, why: `${facts.join(', ')}: waiting ${Math.ceil(left / 1000)} s more (SWARMNODE_RECOVER_AFTER)` };

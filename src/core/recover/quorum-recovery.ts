@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { isGoneForGood } from '../cluster/instance-gone.js';
 import { majorityOf } from '../cluster/quorum.js';
 import type { Ec2Facts } from '../../ports/fleet.js';
-import type { ClusterRecord } from '../../ports/secret-store.js';
+import type { ClusterRecord, RecordedManager } from '../../ports/secret-store.js';
+import { knownManagers } from './known-managers.js';
 import { missingManagersGone } from './missing-managers.js';
 
 /** The recovery lock of one loss, as read from SSM. */
@@ -14,7 +15,7 @@ export interface RecoveryLock {
   recovered: boolean;
 }
 
-/** What a manager's watch sees when it asks whether its raft lost quorum for good. */
+/** What a manager's watch sees once its engine says the swarm has no leader. */
 export interface RecoveryFacts {
   now: number;
   instanceId: string;
@@ -23,9 +24,11 @@ export interface RecoveryFacts {
   swarmId: string | undefined;
   /** The raft members this engine knows (RemoteManagers), itself included; hosts without port. */
   members: { nodeId: string; addr: string }[];
-  /** Member hosts answering on 2377; this engine's own always does. */
+  /** Hosts answering on 2377 (of the members and of the recorded managers); this engine's own always does. */
   answering: string[];
   record: ClusterRecord | undefined;
+  /** The managers' own entries (`managers/*`), counted with the record's list. */
+  registered: RecordedManager[];
   /** EC2's word on the recorded managers' instances. */
   ec2: ReadonlyMap<string, Ec2Facts>;
   /** The lock of this loss: read once everything else allows recovery. */
@@ -44,7 +47,7 @@ export type RecoveryStep =
   | { kind: 'advise'; reason: string }
   | { kind: 'take-lock'; lock: string; reason: string }
   | { kind: 'force-new-cluster'; lock: string; advertiseAddr: string; reason: string }
-  /** Another survivor recovered the swarm: leave this dead raft and join its as a manager. */
+  /** The swarm's raft lives elsewhere (another survivor recovered it): leave this dead raft and join it as a manager. */
   | { kind: 'rejoin'; remoteAddrs: string[]; reason: string };
 
 /**
@@ -57,30 +60,49 @@ export function recoveryLockName(record: ClusterRecord, missingNodeIds: readonly
   return `recover-g${record.generation}-${record.swarmId}-${digest}`;
 }
 
+/** The record's entry for a raft member: by node id, else (records without node ids) by address. */
+function recordedAs(record: ClusterRecord, member: { nodeId: string; addr: string }): RecordedManager | undefined {
+  return record.managers.find((m) => m.nodeId === member.nodeId) ?? record.managers.find((m) => m.nodeId === '' && m.addr === member.addr);
+}
+
 /**
- * Quorum recovery, decided from facts alone. Acts only when the members that answer are a minority,
- * every member that does not answer is a manager of the cluster record whose instance EC2 reports
- * terminated for SWARMNODE_RECOVER_AFTER, and every recorded manager still alive answers: then one
- * survivor, the holder of the loss's lock, forces a new cluster and the others rejoin it.
+ * Quorum recovery, decided from facts alone, once the engine says there is no leader. A member
+ * counts as answering when its address answers on 2377 and nothing says another instance holds that
+ * address now (EC2 reuses private addresses: a new instance may answer at a dead member's). Acts
+ * only when the answering members are a minority and every other member is a manager of the record
+ * whose instance EC2 reports terminated for SWARMNODE_RECOVER_AFTER: then one survivor, the holder
+ * of the loss's lock, forces a new cluster and the others rejoin it. When the record shows the swarm
+ * went on without this node (live managers this raft does not have), it rejoins them.
  */
 export function decideQuorumRecovery(facts: RecoveryFacts): RecoveryStep {
-  const { members, record } = facts;
-  const answering = members.filter((m) => m.addr === facts.advertiseAddr || facts.answering.includes(m.addr));
+  const { members } = facts;
+  const record = facts.record === undefined ? undefined : { ...facts.record, managers: knownManagers(facts.record, facts.registered) };
+  const gone = (m: RecordedManager | undefined): boolean => m !== undefined && isGoneForGood(facts.ec2.get(m.instanceId)?.state);
+  // EC2 reuses private addresses: what answers at a member's address may be a new instance, told by
+  // the member's own instance being gone, or by the record naming another node at that address.
+  const impostor = (m: { nodeId: string; addr: string }): boolean =>
+    record !== undefined && (gone(recordedAs(record, m)) || record.managers.some((r) => r.addr === m.addr && r.nodeId !== '' && r.nodeId !== m.nodeId));
+  const answers = (m: { nodeId: string; addr: string }): boolean => m.addr === facts.advertiseAddr || (facts.answering.includes(m.addr) && !impostor(m));
+  const answering = members.filter(answers);
   const needed = majorityOf(members.length);
-  if (answering.length >= needed) return { kind: 'healthy', reason: `${answering.length} of ${members.length} raft members answer (${needed} needed)` };
+  if (answering.length >= needed) return { kind: 'wait', reason: `no leader, but ${answering.length} of ${members.length} raft members answer (${needed} needed): an election is under way` };
   const missing = members.filter((m) => !answering.includes(m));
   const lost = `quorum lost: ${answering.length} of ${members.length} raft members answer, ${needed} needed`;
   if (record === undefined) return { kind: 'refuse', reason: `${lost}; no cluster record says which instances the managers were` };
   if (facts.swarmId !== undefined && record.swarmId !== facts.swarmId) return { kind: 'refuse', reason: `${lost}; the cluster record names swarm ${record.swarmId}, not this one (${facts.swarmId})` };
+  const strangers = record.managers.filter((m) => m.instanceId !== facts.instanceId && !members.some((member) => recordedAs(record, member) === m) && !gone(m));
+  if (strangers.length > 0) {
+    const live = strangers.filter((m) => facts.answering.includes(m.addr));
+    const went = `${lost}; the record lists live managers this raft does not have (${strangers.map((m) => m.instanceId).join(', ')}): the swarm went on without this node`;
+    // This raft cannot commit anything without quorum: leaving it loses nothing the recorded swarm lacks.
+    if (live.length > 0) return { kind: 'rejoin', remoteAddrs: live.map((m) => `${m.addr}:2377`), reason: `${went}; they answer: leave this dead raft and join them` };
+    return { kind: 'refuse', reason: `${went}, and none of them answers` };
+  }
   // Without a leader the engine shows no swarm id: the record then describes this raft only if it lists this manager.
   if (facts.swarmId === undefined && !record.managers.some((m) => m.instanceId === facts.instanceId)) {
     return { kind: 'refuse', reason: `${lost}; the cluster record (swarm ${record.swarmId}) does not list this manager, and its engine cannot say which swarm it is in` };
   }
-  const strangers = record.managers.filter((m) => m.instanceId !== facts.instanceId && !members.some((member) => member.addr === m.addr) && !isGoneForGood(facts.ec2.get(m.instanceId)?.state));
-  if (strangers.length > 0) {
-    return { kind: 'refuse', reason: `${lost}; the record lists live managers this raft does not know (${strangers.map((m) => m.instanceId).join(', ')}): the swarm went on without this node` };
-  }
-  const verdict = missingManagersGone(missing.map((m) => m.addr), record.managers, facts.ec2, facts.now, facts.recoverAfterMs);
+  const verdict = missingManagersGone(missing.map((m) => ({ addr: m.addr, recorded: recordedAs(record, m) })), facts.ec2, facts.now, facts.recoverAfterMs);
   if (!verdict.gone) return verdict.final ? { kind: 'refuse', reason: `${lost}; ${verdict.why}` } : { kind: 'wait', reason: `${lost}; ${verdict.why}` };
   const name = recoveryLockName(record, missing.map((m) => m.nodeId));
   const proven = `${lost}; every missing manager is gone for good: ${verdict.why}`;

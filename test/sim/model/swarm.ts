@@ -71,6 +71,11 @@ export interface Swarm {
   unlockKey: string | undefined;
   /** Raised by each `--force-new-cluster`. */
   epoch: number;
+  /**
+   * The raft of each past epoch as its members' own stores keep it: a manager left behind still lists
+   * them all, even once the new raft's leader has removed their nodes.
+   */
+  pastRafts: Map<number, SimNode[]>;
   services: SimService[];
 }
 
@@ -139,7 +144,7 @@ export class SwarmModel {
 
   /** The raft as this node believes it: its epoch's members, the dead ones included. */
   raftOf(swarm: Swarm, node: SimNode): SimNode[] {
-    return [...swarm.nodes.values()].filter((n) => n.raftMember && n.raftEpoch === node.raftEpoch);
+    return swarm.pastRafts.get(node.raftEpoch) ?? [...swarm.nodes.values()].filter((n) => n.raftMember && n.raftEpoch === node.raftEpoch);
   }
 
   /** A manager left behind in an older raft epoch by a `--force-new-cluster` elsewhere. */
@@ -239,6 +244,7 @@ export class SwarmModel {
       autolock: false,
       unlockKey: undefined,
       epoch: 0,
+      pastRafts: new Map(),
       // What an operator deploys: one service that opted into rebalancing, one that did not.
       services: [
         { id: `${id}-web`, name: 'web', labels: { 'swarmnode.rebalance': 'true' }, replicas: 4, version: 1, placement: [], updatingUntil: 0, forcedUpdates: 0 },
@@ -302,6 +308,7 @@ export class SwarmModel {
       throw new EngineRefusal('This node is not a swarm manager. Use "docker swarm init" to create a new swarm.');
     }
     const { swarm, node } = member;
+    if (!swarm.pastRafts.has(node.raftEpoch)) swarm.pastRafts.set(node.raftEpoch, this.raftOf(swarm, node));
     swarm.epoch += 1;
     node.raftEpoch = swarm.epoch;
     node.addr = advertiseAddr;

@@ -4,7 +4,7 @@ import { parseClusterRecord } from '../../../src/adapters/ssm-kms-secret-store.j
 
 describe('the cluster record as any release wrote it', () => {
   it('reads a record with generation and managers as written', () => {
-    const record = { swarmId: 's2', generation: 2, createdAt: 't', createdBy: 'i-1', managers: [{ instanceId: 'i-1', addr: '10.0.0.1' }] };
+    const record = { swarmId: 's2', generation: 2, createdAt: 't', createdBy: 'i-1', managers: [{ instanceId: 'i-1', addr: '10.0.0.1', nodeId: 'n1' }] };
     expect(parseClusterRecord(JSON.stringify(record))).toEqual(record);
   });
 
@@ -14,7 +14,7 @@ describe('the cluster record as any release wrote it', () => {
       generation: 1,
       createdAt: 't',
       createdBy: 'i-1',
-      managers: [{ instanceId: '', addr: '10.0.0.1' }],
+      managers: [{ instanceId: '', addr: '10.0.0.1', nodeId: '' }],
     });
   });
 });

@@ -3,7 +3,7 @@ import { Secret } from '../../../src/log/secret.js';
 import type { Clock } from '../../../src/ports/clock.js';
 import type { Engine, EngineInfo, SwarmNode, SwarmService, SwarmTask } from '../../../src/ports/engine.js';
 import type { Ec2Facts, Fleet, FleetView, LifecycleHook, LifecycleTransition, OwnGroup } from '../../../src/ports/fleet.js';
-import type { ClusterRecord, LockRecord, SecretStore } from '../../../src/ports/secret-store.js';
+import type { ClusterRecord, LockRecord, RecordedManager, SecretStore } from '../../../src/ports/secret-store.js';
 import { formatLockValue, parseLockValue } from '../../../src/core/boot/lock-value.js';
 import { node } from '../core/watch-fixtures.js';
 
@@ -32,8 +32,11 @@ export class FakeEngine implements Partial<Engine> {
   async info(): Promise<EngineInfo> {
     return { ...this.info_ };
   }
+  /** The swarm has no leader (quorum lost): the control API refuses, as the engine words it. */
+  noLeader = false;
   async nodes(): Promise<SwarmNode[]> {
     if (!this.info_.controlAvailable) throw new Error('This node is not a swarm manager.');
+    if (this.noLeader) throw new Error('rpc error: code = Unknown desc = The swarm does not have a leader. It\'s possible that too few managers are online.');
     return this.nodeList.map((n) => ({ ...n }));
   }
   async updateNode(node: SwarmNode, change: { role?: 'manager' | 'worker'; availability?: 'active' | 'pause' | 'drain'; labels?: Record<string, string> }): Promise<void> {
@@ -216,6 +219,22 @@ export class FakeSecrets implements Partial<SecretStore> {
     this.writes.push('-unlock-key');
   }
   async verifyKeys(): Promise<void> {}
+  /** `managers/<instance id>` entries. */
+  registrations = new Map<string, RecordedManager>();
+  async registerManager(manager: RecordedManager): Promise<void> {
+    this.registrations.set(manager.instanceId, manager);
+    this.writes.push(`managers/${manager.instanceId}`);
+  }
+  async registeredManagers(): Promise<RecordedManager[]> {
+    return [...this.registrations.values()];
+  }
+  async isRegistered(instanceId: string): Promise<boolean> {
+    return this.registrations.has(instanceId);
+  }
+  async unregisterManager(instanceId: string): Promise<void> {
+    this.registrations.delete(instanceId);
+    this.writes.push(`-managers/${instanceId}`);
+  }
   asStore(): SecretStore {
     return this as unknown as SecretStore;
   }

@@ -23,7 +23,7 @@ const onBehalf = new Set(['kms:GenerateDataKey']);
 // key when autolock is turned off happen only in the manager paths (init, the leader's reconciler);
 // so do backups and restores (the leader's backup step, `swarmnode backup` and `restore` on a
 // manager). A worker only reads and opens its own token.
-const managerOnly = new Set(['ssm:PutParameter', 'ssm:DeleteParameter', 'kms:Encrypt', 's3:PutObject', 's3:GetObject', 's3:ListBucket', 's3:DeleteObject', ...onBehalf]);
+const managerOnly = new Set(['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:GetParametersByPath', 'kms:Encrypt', 's3:PutObject', 's3:GetObject', 's3:ListBucket', 's3:DeleteObject', ...onBehalf]);
 const workerCalls = new Set([...called].filter((action) => !managerOnly.has(action)));
 const clusterCondition = {
   kms: 'kms:EncryptionContext:swarmnode:cluster',

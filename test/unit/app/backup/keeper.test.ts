@@ -148,7 +148,7 @@ describe('the reconciler with the backup step', () => {
       engine: deps.engine,
       fleet: fleet.asFleet(),
       secrets: new SecretSync(deps.engine, secrets.asStore(), clock, silentLog),
-      record: new RecordSync(secrets.asStore(), clock, silentLog),
+      record: new RecordSync(secrets.asStore(), fleet.asFleet(), clock, silentLog),
       finishPublishing: async () => {},
       backup: keeper,
       clock,

@@ -31,7 +31,7 @@ function setup(): { clock: FakeClock; engine: FakeEngine; fleet: FakeFleet; secr
   const sync = new SecretSync(engine.asEngine(), secrets.asStore(), clock, silentLog);
   const metrics = new RecordingMetrics();
   const rebalancer = new Rebalancer({ engine: engine.asEngine(), clock, log: silentLog, metrics });
-  const reconciler = new Reconciler({ engine: engine.asEngine(), fleet: fleet.asFleet(), secrets: sync, record: new RecordSync(secrets.asStore(), clock, silentLog),
+  const reconciler = new Reconciler({ engine: engine.asEngine(), fleet: fleet.asFleet(), secrets: sync, record: new RecordSync(secrets.asStore(), fleet.asFleet(), clock, silentLog),
       finishPublishing: async () => {}, clock, log: silentLog, cluster: 'lab', reapAfterMs: REAP_AFTER, rebalancer, metrics });
   return { clock, engine, fleet, secrets, reconciler, metrics };
 }

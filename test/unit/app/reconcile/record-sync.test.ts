@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RECORD_RECHECK_MS, RecordSync } from '../../../../src/app/reconcile/record-sync.js';
-import { FakeClock, FakeSecrets, silentLog } from '../watch-fakes.js';
+import { FakeClock, FakeFleet, FakeSecrets, silentLog } from '../watch-fakes.js';
 
-const m = (n: number) => ({ instanceId: `i-${n}`, addr: `10.0.0.${n}` });
+const m = (n: number) => ({ instanceId: `i-${n}`, addr: `10.0.0.${n}`, nodeId: `n${n}` });
 
 function setup() {
   const clock = new FakeClock();
@@ -14,7 +14,8 @@ function setup() {
     reads++;
     return read();
   };
-  return { clock, secrets, sync: new RecordSync(secrets.asStore(), clock, silentLog), reads: () => reads };
+  const fleet = new FakeFleet(clock);
+  return { clock, secrets, fleet, sync: new RecordSync(secrets.asStore(), fleet.asFleet(), clock, silentLog), reads: () => reads };
 }
 
 describe('RecordSync: the record\'s managers follow the raft', () => {
@@ -42,6 +43,15 @@ describe('RecordSync: the record\'s managers follow the raft', () => {
     await sync.keep('swarm-a', [m(1)]);
     await sync.keep('swarm-a', [m(1), m(4)]);
     expect(secrets.cluster?.managers).toEqual([m(1), m(4)]);
+  });
+
+  it('drops the own entries of managers out of the raft that EC2 reports terminated or no longer knows, keeps the others', async () => {
+    const { secrets, fleet, sync } = setup();
+    for (const n of [1, 2, 3, 4]) secrets.registrations.set(`i-${n}`, m(n));
+    fleet.ec2.set('i-2', 'terminated');
+    fleet.ec2.set('i-3', 'running');
+    await sync.keep('swarm-a', [m(1)]);
+    expect([...secrets.registrations.keys()].sort()).toEqual(['i-1', 'i-3']);
   });
 
   it('never touches a record of another swarm, nor writes a missing one', async () => {

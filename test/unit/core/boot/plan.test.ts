@@ -15,6 +15,7 @@ const base: BootFacts = {
   clusterSwarmId: undefined,
   clusterCreatedBy: undefined,
   clusterGeneration: undefined,
+  recordedManager: true,
   recovery: { auto: true, afterMs: 120_000 },
   managerPeers: ['10.0.0.6', '10.0.0.7'],
 };
@@ -23,7 +24,7 @@ const manager = engine({ state: 'active', nodeId: 'n1', clusterId: 'swarm-a', co
 const healthy = { healthy: true, role: 'manager' as const, reason: 'ok' };
 const MINUTE = 60_000;
 /** The record's two managers, as EC2 reports them (`goneAgoMs` before now when gone for good). */
-const recorded = (state: string, goneAgoMs = 10 * MINUTE, managers = [{ instanceId: 'i-m1', addr: '10.0.0.8' }, { instanceId: 'i-m2', addr: '10.0.0.9' }]): BootFacts['recordedManagers'] => ({
+const recorded = (state: string, goneAgoMs = 10 * MINUTE, managers = [{ instanceId: 'i-m1', addr: '10.0.0.8', nodeId: 'n1' }, { instanceId: 'i-m2', addr: '10.0.0.9', nodeId: 'n2' }]): BootFacts['recordedManagers'] => ({
   managers,
   ec2: new Map(managers.map((m) => [m.instanceId, { state, drainRequest: undefined, goneAt: ['terminated', 'shutting-down'].includes(state) ? base.now - goneAgoMs : undefined }])),
 });
@@ -64,7 +65,7 @@ const table: [string, Partial<BootFacts>, string, Record<string, unknown>?, RegE
   ],
   [
     'a holder that wrote its record, then vanished, did publish: its successor never inits it again; generation 2 only after SWARMNODE_RECOVER_AFTER',
-    { tokenPresent: false, reachablePeers: [], otherTokenPresent: false, clusterSwarmId: 'swarm-dead', clusterCreatedBy: 'i-dead', locks: [{ name: 'init-lock', holder: 'i-dead', holderGone: true, published: undefined }, { name: 'init-lock-i-dead', holder: undefined, holderGone: false, published: undefined }], recordedManagers: recorded('terminated', 30_000, [{ instanceId: 'i-dead', addr: '10.0.0.8' }]) },
+    { tokenPresent: false, reachablePeers: [], otherTokenPresent: false, clusterSwarmId: 'swarm-dead', clusterCreatedBy: 'i-dead', locks: [{ name: 'init-lock', holder: 'i-dead', holderGone: true, published: undefined }, { name: 'init-lock-i-dead', holder: undefined, holderGone: false, published: undefined }], recordedManagers: recorded('terminated', 30_000, [{ instanceId: 'i-dead', addr: '10.0.0.8', nodeId: 'n0' }]) },
     'wait',
     undefined,
     /never initialised again.*waiting 90 s more \(SWARMNODE_RECOVER_AFTER\)/,
@@ -117,7 +118,7 @@ const table: [string, Partial<BootFacts>, string, Record<string, unknown>?, RegE
   ['another started generation 2 already: wait for its token', { ...deadGen1, recordedManagers: recorded('terminated'), locks: gen2Lock('i-other', 'swarm-new') }, 'wait', undefined, /i-other started generation 2/],
   ['a recorded manager is only stopped: never a new generation', { ...deadGen1, recordedManagers: recorded('stopped') }, 'wait', undefined, /no generation 2: manager i-m1 at 10.0.0.8 is stopped per EC2: it may come back/],
   ['terminated too recently: wait SWARMNODE_RECOVER_AFTER', { ...deadGen1, recordedManagers: recorded('terminated', MINUTE) }, 'wait', undefined, /waiting 60 s more/],
-  ['a record without managers proves nothing', { ...deadGen1, recordedManagers: recorded('terminated', MINUTE, []) }, 'wait', undefined, /lists no managers/],
+  ['a record without managers proves nothing', { ...deadGen1, recordedManagers: recorded('terminated', MINUTE, []) }, 'wait', undefined, /no manager of swarm swarm-old is known/],
   ['SWARMNODE_AUTO_RECOVER=false: only says what it would do', { ...deadGen1, recordedManagers: recorded('terminated'), recovery: { auto: false, afterMs: 2 * MINUTE } }, 'wait', undefined, /generation 2 would be started here/],
   ['a worker never starts a generation', { ...deadGen1, role: 'worker', recordedManagers: recorded('terminated') }, 'wait', undefined, /no manager answers/],
   [
@@ -175,6 +176,10 @@ const table: [string, Partial<BootFacts>, string, Record<string, unknown>?, RegE
     'healthy',
     { nodeId: 'w1' },
   ],
+  ['a manager that joined, not in the record\'s list yet: has it its own entry?', { engine: manager, clusterSwarmId: 'swarm-a', tokenPresent: true, recordedManager: false }, 'need', { fact: 'registered' }],
+  ['a manager that joined, known to neither: write its own entry before it counts as healthy', { engine: manager, clusterSwarmId: 'swarm-a', tokenPresent: true, recordedManager: false, registered: false }, 'register'],
+  ['a manager with its own entry: on to its health', { engine: manager, clusterSwarmId: 'swarm-a', tokenPresent: true, recordedManager: false, registered: true }, 'need', { fact: 'health' }],
+  ['a worker is never in the record\'s managers', { role: 'worker', engine: engine({ state: 'active', nodeId: 'w1', remoteManagerAddrs: ['10.0.0.6:2377'] }), recordedManager: false, health: { healthy: true, role: 'worker', reason: 'ok' } }, 'healthy'],
   ['member not healthy yet: wait', { engine: manager, clusterSwarmId: 'swarm-a', tokenPresent: true, health: { healthy: false, role: 'manager', reason: 'no leader' } }, 'wait', undefined, /no leader/],
 ];
 

@@ -1,29 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { decideQuorumRecovery, recoveryLockName, type RecoveryFacts } from '../../../../src/core/recover/quorum-recovery.js';
 import type { Ec2Facts } from '../../../../src/ports/fleet.js';
-import type { ClusterRecord } from '../../../../src/ports/secret-store.js';
+import type { ClusterRecord, RecordedManager } from '../../../../src/ports/secret-store.js';
 
 const NOW = Date.parse('2030-01-01T12:00:00Z');
 const MINUTE = 60_000;
-const record: ClusterRecord = {
-  swarmId: 'swarm-a',
-  generation: 1,
-  createdAt: '',
-  createdBy: 'i-1',
-  managers: [
-    { instanceId: 'i-1', addr: '10.0.0.1' },
-    { instanceId: 'i-2', addr: '10.0.0.2' },
-    { instanceId: 'i-3', addr: '10.0.0.3' },
-  ],
-};
-const members = [
-  { nodeId: 'n1', addr: '10.0.0.1' },
-  { nodeId: 'n2', addr: '10.0.0.2' },
-  { nodeId: 'n3', addr: '10.0.0.3' },
-];
+const manager = (n: number): RecordedManager => ({ instanceId: `i-${n}`, addr: `10.0.0.${n}`, nodeId: `n${n}` });
+const record: ClusterRecord = { swarmId: 'swarm-a', generation: 1, createdAt: '', createdBy: 'i-1', managers: [1, 2, 3].map(manager) };
+const members = [1, 2, 3].map((n) => ({ nodeId: `n${n}`, addr: `10.0.0.${n}` }));
 const gone = (goneAgoMs = 5 * MINUTE): Ec2Facts => ({ state: 'terminated', drainRequest: undefined, goneAt: NOW - goneAgoMs });
 const running: Ec2Facts = { state: 'running', drainRequest: undefined };
-/** i-1 survives, i-2 and i-3 are terminated: quorum lost, 1 of 3. */
+/** i-1 survives (no leader), i-2 and i-3 are terminated: quorum lost, 1 of 3. */
 const base: RecoveryFacts = {
   now: NOW,
   instanceId: 'i-1',
@@ -32,6 +19,7 @@ const base: RecoveryFacts = {
   members,
   answering: [],
   record,
+  registered: [],
   ec2: new Map([['i-1', running], ['i-2', gone()], ['i-3', gone()]]),
   autoRecover: true,
   recoverAfterMs: 2 * MINUTE,
@@ -40,7 +28,13 @@ const LOCK = recoveryLockName(record, ['n2', 'n3']);
 const lock = (holder: string | undefined, recovered = false) => ({ lock: { name: LOCK, holder, recovered } });
 
 const table: [string, Partial<RecoveryFacts>, string, RegExp | Record<string, unknown>][] = [
-  ['a majority answers: nothing to recover', { answering: ['10.0.0.2'] }, 'healthy', /2 of 3 raft members answer/],
+  ['no leader but a majority answers: an election, wait', { answering: ['10.0.0.2'], ec2: new Map([['i-1', running], ['i-2', running], ['i-3', gone()]]) }, 'wait', /2 of 3 raft members answer.*election/],
+  [
+    'a new instance answers at a dead member\'s reused address: still missing',
+    { answering: ['10.0.0.2', '10.0.0.3'] },
+    'need-lock',
+    { lock: LOCK },
+  ],
   ['minority, both missing managers terminated long enough: the lock decides who recovers', {}, 'need-lock', { lock: LOCK }],
   ['the lock is free: take it', lock(undefined), 'take-lock', { lock: LOCK }],
   ['this survivor holds the lock: force a new cluster, advertising itself', lock('i-1'), 'force-new-cluster', { lock: LOCK, advertiseAddr: '10.0.0.1' }],
@@ -50,21 +44,28 @@ const table: [string, Partial<RecoveryFacts>, string, RegExp | Record<string, un
   ['terminated too recently: wait SWARMNODE_RECOVER_AFTER', { ec2: new Map([['i-1', running], ['i-2', gone()], ['i-3', gone(30_000)]]) }, 'wait', /waiting 90 s more/],
   ['EC2 does not say since when: refuse', { ec2: new Map([['i-1', running], ['i-2', gone()], ['i-3', { state: 'terminated', drainRequest: undefined }]]) }, 'refuse', /without saying since when/],
   ['EC2 has forgotten a missing manager: refuse', { ec2: new Map([['i-1', running], ['i-2', gone()]]) }, 'refuse', /EC2 has no word on i-3/],
-  ['a missing member not in the record: refuse', { record: { ...record, managers: record.managers.slice(0, 2) } }, 'refuse', /10.0.0.3 is not in the cluster record/],
+  ['a missing member not in the record: refuse', { record: { ...record, managers: [1, 2].map(manager) } }, 'refuse', /10.0.0.3 is not in the cluster record/],
+  ['a record written before node ids: members matched by address', { record: { ...record, managers: record.managers.map((m) => ({ ...m, nodeId: '' })) } }, 'need-lock', { lock: LOCK }],
   ['no record at all: refuse', { record: undefined }, 'refuse', /no cluster record/],
   ['the record names another swarm: refuse', { record: { ...record, swarmId: 'swarm-b' } }, 'refuse', /names swarm swarm-b, not this one/],
   [
-    'the record lists a live manager this raft does not know (the swarm went on without it): refuse',
-    { record: { ...record, managers: [...record.managers, { instanceId: 'i-9', addr: '10.0.0.9' }] }, ec2: new Map([...base.ec2, ['i-9', running]]) },
+    'the record lists a live manager this raft does not have, which does not answer: refuse',
+    { record: { ...record, managers: [...record.managers, manager(9)] }, ec2: new Map([...base.ec2, ['i-9', running]]) },
     'refuse',
-    /live managers this raft does not know \(i-9\)/,
+    /live managers this raft does not have \(i-9\).*none of them answers/,
+  ],
+  [
+    'the swarm went on without this node (another survivor recovered and recorded its raft), and its managers answer: rejoin them',
+    { swarmId: undefined, record: { ...record, managers: [manager(4), { ...manager(9), addr: '10.0.0.2' }] }, ec2: new Map([...base.ec2, ['i-4', running], ['i-9', running]]), answering: ['10.0.0.4', '10.0.0.2'] },
+    'rejoin',
+    { remoteAddrs: ['10.0.0.4:2377', '10.0.0.2:2377'] },
   ],
   ['an engine without a leader shows no swarm id: the record describes this raft when it lists this manager', { swarmId: undefined }, 'need-lock', { lock: LOCK }],
   ['no swarm id, and the record does not list this manager: refuse', { swarmId: undefined, instanceId: 'i-7' }, 'refuse', /does not list this manager/],
   ['SWARMNODE_AUTO_RECOVER=false: only advise', { autoRecover: false }, 'advise', /would run --force-new-cluster.*on one manager only/],
 ];
 
-describe('decideQuorumRecovery', () => {
+describe('decideQuorumRecovery (the engine says there is no leader)', () => {
   it.each(table)('%s', (_name, patch, kind, expected) => {
     const step = decideQuorumRecovery({ ...base, ...patch });
     expect(step.kind).toBe(kind);
@@ -73,7 +74,7 @@ describe('decideQuorumRecovery', () => {
   });
 
   it('two survivors of five: the one that lost the lock race waits, then rejoins the one that recovered', () => {
-    const five: ClusterRecord = { ...record, managers: [1, 2, 3, 4, 5].map((n) => ({ instanceId: `i-${n}`, addr: `10.0.0.${n}` })) };
+    const five: ClusterRecord = { ...record, managers: [1, 2, 3, 4, 5].map(manager) };
     const facts: RecoveryFacts = {
       ...base,
       record: five,
