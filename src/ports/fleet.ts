@@ -30,6 +30,8 @@ export interface Ec2Facts {
 export interface ClusterGroup {
   name: string;
   role: Role | undefined;
+  /** The group's `swarmnode:launching-hook` tag: its launching hook's name, known without DescribeLifecycleHooks. */
+  launchingHook?: string | undefined;
 }
 
 /** The cluster as the ASGs and EC2 see it, gathered in O(1) calls. */
@@ -42,6 +44,8 @@ export interface OwnGroup {
   asgName: string;
   lifecycleState: string;
   role: Role | undefined;
+  /** The launching hook's name when the group's tag says it (see ClusterGroup). */
+  launchingHook?: string | undefined;
 }
 
 export type LifecycleTransition = 'launching' | 'terminating';

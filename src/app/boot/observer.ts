@@ -3,6 +3,7 @@ import type { BootFacts, LockLink, NeededFact } from '../../core/boot/facts.js';
 import type { BootStep } from '../../core/boot/step.js';
 import { MAX_LOCK_CHAIN, SWARM_PORT } from '../../core/boot/step.js';
 import { decideBoot } from '../../core/boot/plan.js';
+import { joinablePeers } from '../../core/boot/peers.js';
 import { isGoneForGood } from '../../core/cluster/instance-gone.js';
 import { otherRole } from '../../config/config.js';
 import type { Secret } from '../../log/secret.js';
@@ -11,7 +12,7 @@ import type { Engine } from '../../ports/engine.js';
 import type { Fleet, FleetView } from '../../ports/fleet.js';
 import type { InstanceIdentity } from '../../ports/instance-metadata.js';
 import type { PortProbe } from '../../ports/port-probe.js';
-import type { LockRecord, SecretStore } from '../../ports/secret-store.js';
+import type { ClusterRecord, LockRecord, SecretStore } from '../../ports/secret-store.js';
 import { checkHealth } from '../health/check.js';
 
 /**
@@ -19,8 +20,6 @@ import { checkHealth } from '../health/check.js';
  * whole fleet's joins. Probes run in parallel, so it costs a round at most this once.
  */
 const PROBE_TIMEOUT_MS = 3_000;
-/** Instances not running now: no use probing or joining through them. */
-const GONE_STATES = new Set(['shutting-down', 'terminated', 'stopping', 'stopped']);
 /** Each `need` adds one fact; there are fewer kinds of facts than this. */
 const MAX_NEEDS = 8;
 /**
@@ -45,16 +44,38 @@ export interface Observation {
   token: Secret | undefined;
 }
 
+/** A fact read in an earlier observation, and when. */
+interface Known<T> {
+  value: T;
+  readAt: number;
+}
+
 /**
  * Gathers the facts decideBoot asks for, read-only: `plan` uses it as is, boot between its actions.
  * It keeps what the decision itself must not: the decrypted token for the join, and since when the
  * engine has been pending.
+ *
+ * Facts cost AWS calls, so within one boot it reuses what cannot have gone stale in a way that
+ * matters: the fleet view (until it is older than the fleet-sized limit), and the facts that only
+ * ever appear once a swarm is published (the token it found, the cluster record). Absent tokens,
+ * records and locks are read again at every observation. A step that commits (take-lock, init,
+ * leave) asks for `freshFacts`, and is then decided again on everything read anew.
  */
 export class BootObserver {
   #pendingSince: number | undefined;
-  #token: Secret | undefined;
-  #view: FleetView | undefined;
+  #view: Known<FleetView> | undefined;
+  #token: Known<Secret> | undefined;
+  #record: Known<ClusterRecord> | undefined;
+  #otherToken: Known<true> | undefined;
+  /**
+   * An election found held by a live instance (no token, nothing answering): while nothing answers
+   * on 2377 and the fleet view is the same, nothing has moved that a wait depends on, so the next
+   * rounds reuse these instead of reading the token and the lock again. The holder's 2377 opens
+   * before it publishes, and its end shows in a fresher view.
+   */
+  #heldElection: (Known<Pick<BootFacts, 'locks'>> & { viewReadAt: number }) | undefined;
   #joinFailures = 0;
+  readonly #viewMaxAgeMs: number;
 
   constructor(
     private readonly deps: ObserverDeps,
@@ -62,34 +83,60 @@ export class BootObserver {
     private readonly role: Role,
     private readonly cluster: string,
     private readonly targetLifecycleState: string | undefined,
-  ) {}
+    /** The view discovery just read, and how long a waiting boot may reuse a view. */
+    reuse: { view?: FleetView; viewMaxAgeMs: number } = { viewMaxAgeMs: 0 },
+  ) {
+    this.#viewMaxAgeMs = reuse.viewMaxAgeMs;
+    // Read just before the first observation: it counts as read during it.
+    if (reuse.view !== undefined) this.#view = { value: reuse.view, readAt: Number.POSITIVE_INFINITY };
+  }
 
-  /** A join failed: the next join decision starts from another manager. */
+  /** A join failed: the next join decision starts from another manager, with the token read again (it may have been rotated). */
   joinFailed(): void {
     this.#joinFailures++;
+    this.#token = undefined;
+  }
+
+  /** The fleet view this boot last read. */
+  get view(): FleetView | undefined {
+    return this.#view?.value;
   }
 
   async observe(): Promise<Observation> {
-    let facts = await this.base();
+    const started = this.deps.clock.now();
+    let facts = await this.base(started);
     let step = decideBoot(facts);
     for (let i = 0; i < MAX_NEEDS && step.kind === 'need'; i++) {
-      facts = { ...facts, ...(await this.fill(facts, step.fact)) };
+      if (step.fact === 'freshFacts') {
+        this.forget();
+        facts = await this.base(this.deps.clock.now());
+      } else {
+        facts = { ...facts, ...(await this.fill(facts, step.fact)) };
+      }
       step = decideBoot(facts);
     }
-    return { facts, step, token: this.#token };
+    this.#heldElection = step.kind === 'wait' && heldByLivePeer(facts) && this.#view !== undefined ? { value: { locks: facts.locks }, readAt: this.#heldElection?.readAt ?? this.deps.clock.now(), viewReadAt: this.#view.readAt } : undefined;
+    return { facts, step, token: this.#token?.value };
   }
 
-  private async base(): Promise<BootFacts> {
+  /** Everything reused is dropped: the next facts are all read anew. */
+  private forget(): void {
+    this.#view = undefined;
+    this.#token = undefined;
+    this.#record = undefined;
+    this.#otherToken = undefined;
+    this.#heldElection = undefined;
+  }
+
+  private async base(started: number): Promise<BootFacts> {
     const info = await this.deps.engine.info();
     const now = this.deps.clock.now();
     this.#pendingSince = info.localNodeState === 'pending' ? (this.#pendingSince ?? now) : undefined;
-    const [view, record] = await Promise.all([this.deps.fleet.view(this.cluster), this.deps.secrets.readCluster()]);
-    this.#view = view;
-    this.#token = undefined;
-    const managerPeers = view.instances
-      .filter((i) => i.role === 'manager' && i.instanceId !== this.identity.instanceId && i.privateIp !== undefined)
-      .filter((i) => !GONE_STATES.has(i.ec2State ?? '') && !i.lifecycleState.startsWith('Terminat'))
-      .map((i) => i.privateIp as string);
+    if (this.#view?.readAt === Number.POSITIVE_INFINITY) this.#view.readAt = now;
+    if (this.#view === undefined || now - this.#view.readAt > this.#viewMaxAgeMs) {
+      this.#view = { value: await this.deps.fleet.view(this.cluster), readAt: this.deps.clock.now() };
+    }
+    const reused = [this.#view, this.#token, this.#record, this.#otherToken].filter((k) => k !== undefined && k.readAt < started).map((k) => now - (k as Known<unknown>).readAt);
     return {
       instanceId: this.identity.instanceId,
       localIpv4: this.identity.localIpv4,
@@ -104,20 +151,42 @@ export class BootObserver {
         error: info.error,
       },
       pendingForMs: this.#pendingSince === undefined ? 0 : now - this.#pendingSince,
-      clusterSwarmId: record?.swarmId,
-      clusterCreatedBy: record?.createdBy,
-      managerPeers,
+      ...(this.#record === undefined ? { clusterSwarmId: undefined, clusterCreatedBy: undefined } : this.recordFacts(this.#record.value)),
+      managerPeers: joinablePeers(this.#view.value, this.identity.instanceId),
+      reusedFactsAgeMs: Math.max(0, ...reused),
       joinFailures: this.#joinFailures,
+      ...(this.#token === undefined ? {} : { tokenPresent: true }),
+      ...(this.#otherToken === undefined ? {} : { otherTokenPresent: true }),
     };
   }
 
-  private async fill(facts: BootFacts, fact: NeededFact): Promise<Partial<BootFacts>> {
+  private recordFacts(record: ClusterRecord | undefined): Pick<BootFacts, 'clusterRecordRead' | 'clusterSwarmId' | 'clusterCreatedBy'> {
+    return { clusterRecordRead: true, clusterSwarmId: record?.swarmId, clusterCreatedBy: record?.createdBy };
+  }
+
+  private async fill(facts: BootFacts, fact: Exclude<NeededFact, 'freshFacts'>): Promise<Partial<BootFacts>> {
+    const now = (): number => this.deps.clock.now();
     switch (fact) {
-      case 'tokenPresent':
-        this.#token = await this.deps.secrets.readToken(this.role);
-        return { tokenPresent: this.#token !== undefined };
-      case 'otherTokenPresent':
-        return { otherTokenPresent: await this.deps.secrets.tokenExists(otherRole(this.role)) };
+      case 'tokenPresent': {
+        const held = this.#heldElection;
+        if (held !== undefined && facts.reachablePeers?.length === 0 && held.viewReadAt === this.#view?.readAt) {
+          return { tokenPresent: false, ...held.value, reusedFactsAgeMs: Math.max(facts.reusedFactsAgeMs ?? 0, now() - held.readAt) };
+        }
+        this.#heldElection = undefined;
+        const token = await this.deps.secrets.readToken(this.role);
+        if (token !== undefined) this.#token = { value: token, readAt: now() };
+        return { tokenPresent: token !== undefined };
+      }
+      case 'otherTokenPresent': {
+        const present = await this.deps.secrets.tokenExists(otherRole(this.role));
+        if (present) this.#otherToken = { value: true, readAt: now() };
+        return { otherTokenPresent: present };
+      }
+      case 'clusterRecord': {
+        const record = await this.deps.secrets.readCluster();
+        if (record !== undefined) this.#record = { value: record, readAt: now() };
+        return this.recordFacts(record);
+      }
       case 'reachablePeers': {
         const open = await Promise.all(facts.managerPeers.map((ip) => this.deps.probe.isOpen(ip, SWARM_PORT, PROBE_TIMEOUT_MS)));
         return { reachablePeers: facts.managerPeers.filter((_, i) => open[i]) };
@@ -159,10 +228,16 @@ export class BootObserver {
    * in a group without the cluster tag, still runs and could still init.
    */
   private async isGone(lock: LockRecord): Promise<boolean> {
-    const listed = this.#view?.instances.find((i) => i.instanceId === lock.holder);
+    const listed = this.#view?.value.instances.find((i) => i.instanceId === lock.holder);
     if (listed?.ec2State !== undefined) return isGoneForGood(listed.ec2State);
     const state = (await this.deps.fleet.ec2Facts([lock.holder])).get(lock.holder)?.state;
     if (state !== undefined) return isGoneForGood(state);
     return this.deps.clock.now() - lock.writtenAt > UNKNOWN_HOLDER_GRACE_MS;
   }
+}
+
+/** The waiting election the observer may reuse: no token, nothing answers, a live instance holds the last lock and marked nothing. */
+function heldByLivePeer(facts: BootFacts): boolean {
+  const last = facts.locks?.at(-1);
+  return facts.tokenPresent === false && facts.reachablePeers?.length === 0 && last?.holder !== undefined && last.holder !== facts.instanceId && !last.holderGone && facts.locks?.every((l) => l.published === undefined) === true;
 }

@@ -1,11 +1,8 @@
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { AwsFleet } from '../../adapters/aws-fleet.js';
 import { DockerEngine } from '../../adapters/docker-engine.js';
 import { FileState } from '../../adapters/file-state.js';
 import { ImdsMetadata } from '../../adapters/imds-metadata.js';
+import { lazyClient } from '../../adapters/lazy-client.js';
 import { SsmKmsSecretStore } from '../../adapters/ssm-kms-secret-store.js';
 import { systemClock } from '../../adapters/system-clock.js';
 import { tcpPortProbe } from '../../adapters/tcp-port-probe.js';
@@ -54,6 +51,7 @@ export interface Services {
  * AWS_EC2_METADATA_SERVICE_ENDPOINT by the IMDS client, DOCKER_HOST by dockerode.
  */
 export function compose(config: Config): Services {
+  let cloud: CloudServices | undefined;
   return {
     metadata: new ImdsMetadata(),
     engine: new DockerEngine(),
@@ -62,11 +60,24 @@ export function compose(config: Config): Services {
     bootRecords: new FileState<BootRecord>(config.stateDir, 'boot.json'),
     drainRequests: new FileState<DrainRequestRecord>(config.stateDir, 'drain-request.json'),
     cloud(identity) {
-      const client = { region: process.env.AWS_REGION || identity.region, requestHandler: AWS_HTTP, ...AWS_RETRY };
-      return {
-        fleet: new AwsFleet(new AutoScalingClient(client), new EC2Client(client)),
-        secrets: new SsmKmsSecretStore(new SSMClient(client), new KMSClient(client), config),
-      };
+      // One set of clients per process (boot run inside watch shares watch's), each made on first use.
+      cloud ??= awsServices(config, { region: process.env.AWS_REGION || identity.region, requestHandler: AWS_HTTP, ...AWS_RETRY });
+      return cloud;
     },
+  };
+}
+
+/** The AWS adapters over lazily made clients: a process loads only the SDK packages it calls. */
+function awsServices(config: Config, client: { region: string; requestHandler: typeof AWS_HTTP } & typeof AWS_RETRY): CloudServices {
+  return {
+    fleet: new AwsFleet(
+      lazyClient(() => import('@aws-sdk/client-auto-scaling'), (sdk) => new sdk.AutoScalingClient(client)),
+      lazyClient(() => import('@aws-sdk/client-ec2'), (sdk) => new sdk.EC2Client(client)),
+    ),
+    secrets: new SsmKmsSecretStore(
+      lazyClient(() => import('@aws-sdk/client-ssm'), (sdk) => new sdk.SSMClient(client)),
+      lazyClient(() => import('@aws-sdk/client-kms'), (sdk) => new sdk.KMSClient(client)),
+      config,
+    ),
   };
 }

@@ -32,12 +32,23 @@ export interface BootFacts {
   };
   /** How long the engine has been seen `pending` in a row (0 when not pending). */
   pendingForMs: number;
-  /** swarmId of the `cluster` parameter; undefined when not published. */
+  /**
+   * The `cluster` parameter was read: clusterSwarmId and clusterCreatedBy below mean something. It
+   * costs a GetParameter, so it is read only on the paths that compare swarms or hold an election.
+   */
+  clusterRecordRead?: boolean;
+  /** swarmId of the `cluster` parameter; undefined when not published (or not read). */
   clusterSwarmId: string | undefined;
   /** Instance that initialised the swarm of the `cluster` parameter (its `createdBy`). */
   clusterCreatedBy: string | undefined;
   /** Private IPs of the other running instances of the cluster's manager ASGs. */
   managerPeers: string[];
+  /**
+   * How old the oldest fact reused from an earlier observation of this boot is (the fleet view
+   * behind managerPeers and the lock holders' states, a token or cluster record found before):
+   * 0 or absent when every fact was read during this observation.
+   */
+  reusedFactsAgeMs?: number;
   /** The join token of this instance's role exists in SSM (and decrypts). */
   tokenPresent?: boolean;
   /** The other role's token parameter exists: a swarm was published even if this role's token is gone. */
@@ -51,4 +62,4 @@ export interface BootFacts {
   joinFailures?: number;
 }
 
-export type NeededFact = 'tokenPresent' | 'otherTokenPresent' | 'reachablePeers' | 'locks' | 'unlockKeyPresent' | 'health';
+export type NeededFact = 'tokenPresent' | 'otherTokenPresent' | 'reachablePeers' | 'locks' | 'unlockKeyPresent' | 'health' | 'clusterRecord' | 'freshFacts';

@@ -9,6 +9,11 @@ function hostOf(addr: string): string {
   return addr.replace(/:\d+$/, '');
 }
 
+/** A step that commits (take-lock, init, leave) is decided on facts read now, none reused from an earlier round. */
+function freshFacts(facts: BootFacts, reason: string): BootStep | undefined {
+  return (facts.reusedFactsAgeMs ?? 0) > 0 ? need('freshFacts', reason) : undefined;
+}
+
 /** Another swarm: a manager knows its swarm id; a worker only sees which managers it talks to. */
 function inAnotherSwarm(facts: BootFacts): boolean {
   const { engine } = facts;
@@ -40,6 +45,8 @@ function rightSwarmReachable(facts: BootFacts): BootStep | boolean {
 function leaveOnceReachable(facts: BootFacts, why: string): BootStep {
   const reachable = rightSwarmReachable(facts);
   if (typeof reachable !== 'boolean') return reachable;
+  const fresh = reachable ? freshFacts(facts, 'leaving is decided on facts read now') : undefined;
+  if (fresh !== undefined) return fresh;
   return reachable
     ? { kind: 'leave', force: true, reason: `${why}; the right swarm is reachable, so leave and join it` }
     : wait(`${why}; staying until the cluster's token exists and one of its managers answers on ${SWARM_PORT}`);
@@ -53,6 +60,7 @@ const REPUBLISH_HINT = '`swarmnode republish` on one of its managers publishes i
  * chain of holders that all vanished before publishing anything leaves the election open.
  */
 function publishedBefore(facts: BootFacts, locks: readonly LockLink[]): BootStep | undefined {
+  if (facts.clusterRecordRead !== true) return need('clusterRecord', 'no manager answers: was a swarm published before (the cluster record)?');
   if (facts.clusterSwarmId !== undefined) {
     return wait(
       `no token and no manager answers on ${SWARM_PORT}, but the cluster record says ${facts.clusterCreatedBy ?? '?'} initialised swarm ${facts.clusterSwarmId}: a published swarm is never initialised again; waiting for its token (${REPUBLISH_HINT})`,
@@ -73,10 +81,19 @@ function publishedBefore(facts: BootFacts, locks: readonly LockLink[]): BootStep
 
 /** Follow the lock chain to the link that decides: free, ours, held by a live peer, or too long. */
 function election(facts: BootFacts, locks: LockLink[]): BootStep {
-  const published = publishedBefore(facts, locks);
-  if (published !== undefined) return published;
   const last = locks.at(-1);
   if (!last) return need('locks', 'no manager answers: the init lock decides who initialises');
+  // A live holder that marked nothing is initialising: the answer is to wait whatever else was
+  // published, so nothing more is read (only a step towards init needs the whole picture).
+  if (last.holder !== undefined && last.holder !== facts.instanceId && !last.holderGone && locks.every((l) => l.published === undefined)) {
+    return wait(`${last.holder} holds ${last.name} and is initialising: waiting for its token`);
+  }
+  const published = publishedBefore(facts, locks);
+  if (published !== undefined) return published;
+  // The steps that commit to initialising are decided on facts of this observation: a manager
+  // launched since an older fleet view may answer on 2377.
+  const fresh = freshFacts(facts, 'initialising is decided on facts read now');
+  if (fresh !== undefined && (last.holder === undefined || (last.holder === facts.instanceId && !last.holderGone))) return fresh;
   if (last.holder === undefined) {
     return { kind: 'take-lock', lock: last.name, reason: `no token and no manager answers on ${SWARM_PORT}: try to take ${last.name} (Overwrite=false)` };
   }
@@ -91,28 +108,35 @@ function election(facts: BootFacts, locks: LockLink[]): BootStep {
 }
 
 function inactive(facts: BootFacts): BootStep {
+  // Probes first: they are free, while the token costs a GetParameter and a Decrypt. A worker can
+  // only join through a manager that answers, so it reads the token only once one does.
+  if (facts.managerPeers.length > 0 && facts.reachablePeers === undefined) return need('reachablePeers', 'not in a swarm: which managers answer on 2377?');
+  const reachable = facts.reachablePeers ?? [];
+  if (facts.role === 'worker' && reachable.length === 0) {
+    return wait(facts.managerPeers.length === 0 ? 'no manager instance has an address yet' : `no manager answers on ${SWARM_PORT} yet: a worker joins only through one that answers`);
+  }
   if (facts.tokenPresent === undefined) return need('tokenPresent', 'not in a swarm: is there a join token?');
   if (facts.tokenPresent) {
     if (facts.managerPeers.length === 0) return wait(`the ${facts.role} token exists but no manager instance has an address yet`);
-    if (facts.reachablePeers === undefined) return need('reachablePeers', 'the engine joins through the first address: which managers answer?');
-    if (facts.reachablePeers.length === 0) return wait(`the ${facts.role} token exists but no manager answers on ${SWARM_PORT} yet`);
+    if (reachable.length === 0) return wait(`the ${facts.role} token exists but no manager answers on ${SWARM_PORT} yet`);
     return {
       kind: 'join',
-      remoteAddrs: joinOrder(facts.reachablePeers, facts.managerPeers, facts.joinFailures ?? 0).map((ip) => `${ip}:${SWARM_PORT}`),
+      remoteAddrs: joinOrder(reachable, facts.managerPeers, facts.joinFailures ?? 0).map((ip) => `${ip}:${SWARM_PORT}`),
       advertiseAddr: facts.localIpv4,
       reason: `the ${facts.role} token exists: join through every known manager, one that answers first`,
     };
   }
   if (facts.role === 'worker') return wait('no worker token yet: waiting for a manager to initialise the swarm');
-  if (facts.reachablePeers === undefined) return need('reachablePeers', 'no token: does a swarm already exist?');
-  if (facts.reachablePeers.length > 0) {
-    return wait(`no manager token in SSM, but ${facts.reachablePeers.join(', ')} answer on ${SWARM_PORT}: a swarm exists, so never init; waiting for its token to be published`);
+  if (reachable.length > 0) {
+    return wait(`no manager token in SSM, but ${reachable.join(', ')} answer on ${SWARM_PORT}: a swarm exists, so never init; waiting for its token to be published`);
   }
   return election(facts, facts.locks ?? []);
 }
 
 function active(facts: BootFacts): BootStep {
   const { engine } = facts;
+  // A manager knows its swarm's id: which swarm is this cluster's is the record's word.
+  if (engine.clusterId !== undefined && facts.clusterRecordRead !== true) return need('clusterRecord', `member of swarm ${engine.clusterId}: is it the cluster's?`);
   // Before the other-swarm check: the holder that initialised publishes its swarm, first marking
   // its lock (so that deleting the record and tokens later cannot reopen the election), then the
   // record and both tokens. A manager of the recorded swarm re-publishes missing tokens too.
