@@ -83,7 +83,7 @@ export class AwsFleet implements Fleet {
     return { asgName, lifecycleState: own.LifecycleState ?? '', role: group ? roleOf(group) : undefined, launchingHook: group ? tagOf(group, LAUNCHING_HOOK_TAG) : undefined };
   }
 
-  async view(cluster: string): Promise<FleetView> {
+  async view(cluster: string, ec2Of?: Role): Promise<FleetView> {
     const autoscaling = await this.autoscaling();
     const groups: AutoScalingGroup[] = [];
     let nextToken: string | undefined;
@@ -99,7 +99,7 @@ export class AwsFleet implements Fleet {
       nextToken = page.NextToken;
     } while (nextToken);
     const members = groups.flatMap((group) => (group.Instances ?? []).map((instance) => ({ group, instance })));
-    const ec2 = await this.describe(members.map((m) => m.instance.InstanceId as string));
+    const ec2 = await this.describe(members.filter((m) => ec2Of === undefined || roleOf(m.group) === ec2Of).map((m) => m.instance.InstanceId as string));
     const instances: FleetInstance[] = members.map(({ group, instance }) => {
       const described = ec2.get(instance.InstanceId as string);
       return {

@@ -3,7 +3,7 @@ import type { BootFacts, LockLink, NeededFact } from '../../core/boot/facts.js';
 import type { BootStep } from '../../core/boot/step.js';
 import { MAX_LOCK_CHAIN, SWARM_PORT } from '../../core/boot/step.js';
 import { decideBoot } from '../../core/boot/plan.js';
-import { joinablePeers } from '../../core/boot/peers.js';
+import { electionRank, joinablePeers } from '../../core/boot/peers.js';
 import { isGoneForGood } from '../../core/cluster/instance-gone.js';
 import { otherRole } from '../../config/config.js';
 import type { Secret } from '../../log/secret.js';
@@ -76,6 +76,7 @@ export class BootObserver {
   #heldElection: (Known<Pick<BootFacts, 'locks'>> & { viewReadAt: number }) | undefined;
   #joinFailures = 0;
   readonly #viewMaxAgeMs: number;
+  readonly #startedAt: number;
 
   constructor(
     private readonly deps: ObserverDeps,
@@ -87,6 +88,7 @@ export class BootObserver {
     reuse: { view?: FleetView; viewMaxAgeMs: number } = { viewMaxAgeMs: 0 },
   ) {
     this.#viewMaxAgeMs = reuse.viewMaxAgeMs;
+    this.#startedAt = deps.clock.now();
     // Read just before the first observation: it counts as read during it.
     if (reuse.view !== undefined) this.#view = { value: reuse.view, readAt: Number.POSITIVE_INFINITY };
   }
@@ -106,11 +108,15 @@ export class BootObserver {
     const started = this.deps.clock.now();
     let facts = await this.base(started);
     let step = decideBoot(facts);
-    for (let i = 0; i < MAX_NEEDS && step.kind === 'need'; i++) {
-      if (step.fact === 'freshFacts') {
+    let restarted = false;
+    for (let needs = 0; needs < MAX_NEEDS && step.kind === 'need'; needs++) {
+      if (step.fact === 'freshFacts' && !restarted) {
+        // Everything is read anew, so the decision may ask for each fact again: count from zero.
+        restarted = true;
+        needs = -1;
         this.forget();
         facts = await this.base(this.deps.clock.now());
-      } else {
+      } else if (step.fact !== 'freshFacts') {
         facts = { ...facts, ...(await this.fill(facts, step.fact)) };
       }
       step = decideBoot(facts);
@@ -134,7 +140,7 @@ export class BootObserver {
     this.#pendingSince = info.localNodeState === 'pending' ? (this.#pendingSince ?? now) : undefined;
     if (this.#view?.readAt === Number.POSITIVE_INFINITY) this.#view.readAt = now;
     if (this.#view === undefined || now - this.#view.readAt > this.#viewMaxAgeMs) {
-      this.#view = { value: await this.deps.fleet.view(this.cluster), readAt: this.deps.clock.now() };
+      this.#view = { value: await this.deps.fleet.view(this.cluster, 'manager'), readAt: this.deps.clock.now() };
     }
     const reused = [this.#view, this.#token, this.#record, this.#otherToken].filter((k) => k !== undefined && k.readAt < started).map((k) => now - (k as Known<unknown>).readAt);
     return {
@@ -153,6 +159,8 @@ export class BootObserver {
       pendingForMs: this.#pendingSince === undefined ? 0 : now - this.#pendingSince,
       ...(this.#record === undefined ? { clusterSwarmId: undefined, clusterCreatedBy: undefined } : this.recordFacts(this.#record.value)),
       managerPeers: joinablePeers(this.#view.value, this.identity.instanceId),
+      electionRank: electionRank(this.#view.value, this.identity.instanceId),
+      bootElapsedMs: now - this.#startedAt,
       reusedFactsAgeMs: Math.max(0, ...reused),
       joinFailures: this.#joinFailures,
       ...(this.#token === undefined ? {} : { tokenPresent: true }),

@@ -38,7 +38,7 @@ export interface Discovery {
  */
 export async function discover(config: Config, services: Services, where: Whereabouts, previousRole: Role | undefined): Promise<Discovery> {
   const { fleet, secrets } = services.cloud(where.identity);
-  const view = await fleet.view(config.cluster);
+  const view = await fleet.view(config.cluster, 'manager');
   const own = ownGroupIn(view, where.identity.instanceId) ?? (await fleet.ownGroup(where.identity.instanceId));
   const role = resolveRole(config, own, previousRole);
   const observer = new BootObserver({ ...services, fleet, secrets }, where.identity, role, config.cluster, where.target, { view, viewMaxAgeMs: viewMaxAgeMs(view.instances.length) });

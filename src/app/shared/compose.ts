@@ -61,14 +61,20 @@ export function compose(config: Config): Services {
     drainRequests: new FileState<DrainRequestRecord>(config.stateDir, 'drain-request.json'),
     cloud(identity) {
       // One set of clients per process (boot run inside watch shares watch's), each made on first use.
-      cloud ??= awsServices(config, { region: process.env.AWS_REGION || identity.region, requestHandler: AWS_HTTP, ...AWS_RETRY });
+      cloud ??= awsServices(config, { ...AWS_CLIENT_DEFAULTS, region: process.env.AWS_REGION || identity.region });
       return cloud;
     },
   };
 }
 
+/** How every AWS client is made: bounded requests, adaptive retries. */
+export const AWS_CLIENT_DEFAULTS = { requestHandler: AWS_HTTP, ...AWS_RETRY };
+
+/** What a client needs beyond the defaults; `endpoint` and `credentials` only where the environment does not give them. */
+export type AwsClientConfig = typeof AWS_CLIENT_DEFAULTS & { region: string; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } };
+
 /** The AWS adapters over lazily made clients: a process loads only the SDK packages it calls. */
-function awsServices(config: Config, client: { region: string; requestHandler: typeof AWS_HTTP } & typeof AWS_RETRY): CloudServices {
+export function awsServices(config: Config, client: AwsClientConfig): CloudServices {
   return {
     fleet: new AwsFleet(
       lazyClient(() => import('@aws-sdk/client-auto-scaling'), (sdk) => new sdk.AutoScalingClient(client)),

@@ -58,6 +58,10 @@ export interface BootFacts {
   locks?: LockLink[];
   unlockKeyPresent?: boolean;
   health?: HealthVerdict;
+  /** Place among the cluster's manager instances by instance id (peers.ts electionRank); undefined: no head start owed. */
+  electionRank?: number;
+  /** Time since this boot started observing. */
+  bootElapsedMs?: number;
   /** Failed joins so far in this boot: the next join starts from another manager. */
   joinFailures?: number;
 }

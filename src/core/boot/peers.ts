@@ -1,12 +1,26 @@
-import type { FleetView } from '../../ports/fleet.js';
+import type { FleetInstance, FleetView } from '../../ports/fleet.js';
 
 /** Instances not running now: no use probing or joining through them. */
 const GONE_STATES = new Set(['shutting-down', 'terminated', 'stopping', 'stopped']);
 
+function candidate(i: FleetInstance): boolean {
+  return i.role === 'manager' && !GONE_STATES.has(i.ec2State ?? '') && !i.lifecycleState.startsWith('Terminat');
+}
+
 /** Private IPs of the cluster's other manager instances that run and are not being terminated. */
 export function joinablePeers(view: FleetView, self: string): string[] {
   return view.instances
-    .filter((i) => i.role === 'manager' && i.instanceId !== self && i.privateIp !== undefined)
-    .filter((i) => !GONE_STATES.has(i.ec2State ?? '') && !i.lifecycleState.startsWith('Terminat'))
+    .filter((i) => candidate(i) && i.instanceId !== self && i.privateIp !== undefined)
     .map((i) => i.privateIp as string);
+}
+
+/**
+ * This instance's place among the cluster's manager instances ordered by instance id: 0 for the
+ * first, which tries a free init lock at once; the others give it a head start (see plan.ts), so
+ * managers launched together do not all race for the lock. undefined when it is not listed.
+ */
+export function electionRank(view: FleetView, self: string): number | undefined {
+  const ids = view.instances.filter(candidate).map((i) => i.instanceId).sort();
+  const rank = ids.indexOf(self);
+  return rank === -1 ? undefined : rank;
 }

@@ -1,6 +1,6 @@
 import type { BootFacts, LockLink } from './facts.js';
 import type { BootStep } from './step.js';
-import { MAX_LOCK_CHAIN, PENDING_GRACE_MS, SWARM_PORT } from './step.js';
+import { ELECTION_HEAD_START_MS, MAX_LOCK_CHAIN, PENDING_GRACE_MS, SWARM_PORT } from './step.js';
 
 const need = (fact: Extract<BootStep, { kind: 'need' }>['fact'], reason: string): BootStep => ({ kind: 'need', fact, reason });
 const wait = (reason: string): BootStep => ({ kind: 'wait', reason });
@@ -87,6 +87,10 @@ function election(facts: BootFacts, locks: LockLink[]): BootStep {
   // published, so nothing more is read (only a step towards init needs the whole picture).
   if (last.holder !== undefined && last.holder !== facts.instanceId && !last.holderGone && locks.every((l) => l.published === undefined)) {
     return wait(`${last.holder} holds ${last.name} and is initialising: waiting for its token`);
+  }
+  const rank = facts.electionRank ?? 0;
+  if (last.holder === undefined && rank > 0 && (facts.bootElapsedMs ?? 0) < rank * ELECTION_HEAD_START_MS) {
+    return wait(`${last.name} is free: ${rank} manager instance(s) ranked before this one by instance id try it first (${Math.round((rank * ELECTION_HEAD_START_MS) / 1000)} s head start)`);
   }
   const published = publishedBefore(facts, locks);
   if (published !== undefined) return published;
