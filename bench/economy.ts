@@ -3,7 +3,8 @@
 // (bench/economy-baseline.json): AWS calls per boot (join, reboot, formation) and steady-state
 // calls per minute at 5, 50 and 500 instances, `watch` RSS after a soak, and two boot storms under
 // AWS-like throttling. `--binary PATH --save-baseline COMMIT` records the baseline with a binary
-// built at that commit.
+// built at that commit (the 1,000-instance storm runs the agent's code in process: its baseline is
+// recorded by running this harness from a checkout of that commit, see README).
 import { fileURLToPath } from 'node:url';
 import { parseDuration } from '../src/config/duration.js';
 import { LabUsageError } from '../test/lab/lab-errors.js';
@@ -11,6 +12,7 @@ import { ensureBuilt } from './ensure-build.js';
 import { readBaseline, saveBaseline, type EconomyFigures } from './economy/figures.js';
 import { measureFleet } from './economy/fleet.js';
 import { printEconomy } from './economy/print.js';
+import { realEngineStorm, standInStorm } from './economy/storm.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BASELINE = fileURLToPath(new URL('./economy-baseline.json', import.meta.url));
@@ -19,7 +21,14 @@ const FLEETS = [5, 50, 500];
 const RSS_FLEET = 50;
 const STEADY_MS = 60_000;
 const DEFAULT_SOAK_MS = 3 * 60_000;
-const PARTS = ['fleet'] as const;
+/** Real engines: what this 2-core machine holds reliably beside the rest (see README). */
+const REAL_STORM = 15;
+/** A tenth of AWS's buckets: 15 boots against them meet the throttling 150 would meet on AWS. */
+const REAL_STORM_SCALE = 0.1;
+const STAND_IN_STORM = 1_000;
+/** AWS's own default buckets: a thousand boots at once, as on an account with nothing else running. */
+const STAND_IN_STORM_SCALE = 1;
+const PARTS = ['fleet', 'storm-real', 'storm-1000'] as const;
 type Part = (typeof PARTS)[number];
 
 const say = (text: string): void => {
@@ -66,6 +75,15 @@ export async function main(argv: string[] = []): Promise<void> {
       const soakMs = fleet === RSS_FLEET ? opts.soakMs : STEADY_MS;
       figures.fleets.push(await measureFleet(fleet, { binary, steadyMs: STEADY_MS, soakMs, say }));
     }
+  }
+  if (opts.parts.includes('storm-real') || opts.parts.includes('storm-1000')) figures.storms = [];
+  if (opts.parts.includes('storm-real')) {
+    say(`  boot storm: ${REAL_STORM} instances with real engines, AWS-like throttle x${REAL_STORM_SCALE}`);
+    figures.storms?.push(await realEngineStorm(REAL_STORM, binary, REAL_STORM_SCALE));
+  }
+  if (opts.parts.includes('storm-1000')) {
+    say(`  boot storm: ${STAND_IN_STORM} instances on engine stand-ins, AWS-like throttle x${STAND_IN_STORM_SCALE}`);
+    figures.storms?.push(await standInStorm(STAND_IN_STORM, STAND_IN_STORM_SCALE));
   }
   if (opts.saveBaseline !== undefined) {
     saveBaseline(BASELINE, opts.saveBaseline, figures);

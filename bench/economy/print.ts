@@ -1,6 +1,7 @@
 import { formatTable } from '../table.js';
 import type { Baseline, EconomyFigures } from './figures.js';
 import type { FleetFigures } from './fleet.js';
+import type { StormFigures } from './storm-figures.js';
 
 type Cell = number | undefined;
 
@@ -53,4 +54,43 @@ export function printEconomy(figures: EconomyFigures, baseline: Baseline | undef
       say(`  VmRSS of the watch process after ${Math.round(soak.rss.soakSec / 60)} min of watch (before: ${before === undefined ? '-' : Math.round(before.rss.soakSec / 60)} min); the leader reconciles ${soak.fleet} instances (5 with engines).`);
     }
   }
+  if (figures.storms !== undefined && figures.storms.length > 0) printStorms(figures.storms, baseline, say);
+}
+
+function stormRows(storms: StormFigures[], base: StormFigures[] | undefined): string[][] {
+  const before = (s: StormFigures): StormFigures | undefined => base?.find((b) => b.kind === s.kind && b.instances === s.instances);
+  const row = (label: string, get: (s: StormFigures) => Cell, digits = 0): string[] => [
+    label,
+    ...storms.map((s) => {
+      const b = before(s);
+      return pair(get(s), b === undefined ? undefined : get(b), digits);
+    }),
+  ];
+  return [
+    row('instances', (s) => s.instances),
+    row('healthy', (s) => s.healthy),
+    row('gave up (exit 75)', (s) => s.gaveUp),
+    row('reported Unhealthy', (s) => s.reportedUnhealthy),
+    row('launch -> last healthy (s)', (s) => s.lastHealthySec, 1),
+    row('AWS calls', (s) => s.calls),
+    row('of which throttled', (s) => s.throttled),
+    row('calls per boot, median', (s) => s.callsPerBoot.median, 1),
+    row('calls per boot, max', (s) => s.callsPerBoot.max),
+  ];
+}
+
+/** The storms' table; "-" for the last healthy instant means not every instance became healthy within the window. */
+export function printStorms(storms: StormFigures[], baseline: Baseline | undefined, say: (text: string) => void): void {
+  const head = storms.map((s) => (s.kind === 'real-engines' ? `real engines, throttle x${s.throttleScale}` : `engine stand-ins, throttle x${s.throttleScale}`));
+  say(`\n${formatTable(['boot storm, now (before)', ...head], stormRows(storms, baseline?.figures.storms))}`);
+  for (const s of storms) {
+    const throttled = Object.entries(s.throttledByApi).map(([api, n]) => `${api} ${n}`).join(', ');
+    say(`  ${s.kind}: throttled by API: ${throttled || 'none'}; window ${Math.round(s.windowSec / 60)} min (boot's own deadline is 10 min)`);
+  }
+  say(
+    '  real engines: every instance a namespace with its own dockerd, the agent run as the units run it (boot, then watch; the leader\'s\n' +
+      '  reconciler\'s calls count too); engine stand-ins: test/lab/engine-stand-in.ts (not Docker: no raft, joins answer at once), the\n' +
+      '  real boot code in one process per instance credentials over HTTP to the fake AWS, production SDK retry settings, IMDS in process.\n' +
+      '  Throttle: token buckets per API family sized like AWS\'s defaults (test/lab/fake-aws/aws-throttle.ts) times the scale shown.',
+  );
 }

@@ -10,11 +10,14 @@ const harmlessLiefWarning = /^warning: Can't find string offset for section name
 
 /**
  * V8 options baked into the executable (`execArgv`, Node >= 22.20). `watch` runs on every instance
- * for the life of the fleet: a young generation of 1 MB semi-spaces instead of up to 16 MB keeps
- * its resident memory small at the cost of more (cheap) scavenges, and the old-space limit turns a
- * leak into a crash systemd restarts rather than an instance slowly starved of memory.
+ * for the life of the fleet and waits on I/O almost all the time, so memory counts, not speed:
+ * 1 MB semi-spaces instead of up to 16 MB (more, cheap, scavenges); no optimizing compilers (their
+ * code and the code they make buy nothing to a loop that sleeps); V8's size-over-speed heuristics
+ * (`--optimize-for-size` took the leader's anonymous memory from 71 to 48 MB in the lab); and an
+ * old-space limit that turns a leak into a crash systemd restarts rather than a starved instance.
+ * Measured with `npm run bench -- economy` (README, "Economy at fleet scale").
  */
-export const NODE_OPTIONS_BAKED_IN = ['--max-semi-space-size=1', '--max-old-space-size=96'];
+export const NODE_OPTIONS_BAKED_IN = ['--max-semi-space-size=1', '--max-old-space-size=96', '--no-opt', '--no-maglev', '--optimize-for-size'];
 
 /**
  * Turns the bundle into a SEA preparation blob. A V8 code cache spares each start compiling the
