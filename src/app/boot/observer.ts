@@ -68,12 +68,14 @@ export class BootObserver {
   #record: Known<ClusterRecord> | undefined;
   #otherToken: Known<true> | undefined;
   /**
-   * An election found held by a live instance (no token, nothing answering): while nothing answers
-   * on 2377 and the fleet view is the same, nothing has moved that a wait depends on, so the next
-   * rounds reuse these instead of reading the token and the lock again. The holder's 2377 opens
-   * before it publishes, and its end shows in a fresher view.
+   * An election this manager found itself waiting in (no token, nothing answering on 2377: a live
+   * holder initialising, a head start given, a swarm published whose token is missing). The way out
+   * of such a wait is a manager answering on 2377 (a holder opens it before it publishes), a lock
+   * holder found gone in a fresher fleet view, or a head start running out, which leads to a step
+   * that reads everything anew; so while nothing answers and the view is the same, the next rounds
+   * reuse these facts instead of reading the token, the lock chain and the record again.
    */
-  #heldElection: (Known<Pick<BootFacts, 'locks'>> & { viewReadAt: number }) | undefined;
+  #electionWait: (Known<ElectionFacts> & { viewReadAt: number }) | undefined;
   #joinFailures = 0;
   readonly #viewMaxAgeMs: number;
   readonly #startedAt: number;
@@ -121,7 +123,10 @@ export class BootObserver {
       }
       step = decideBoot(facts);
     }
-    this.#heldElection = step.kind === 'wait' && heldByLivePeer(facts) && this.#view !== undefined ? { value: { locks: facts.locks }, readAt: this.#heldElection?.readAt ?? this.deps.clock.now(), viewReadAt: this.#view.readAt } : undefined;
+    this.#electionWait =
+      step.kind === 'wait' && waitingInElection(facts) && this.#view !== undefined
+        ? { value: electionFacts(facts), readAt: this.#electionWait?.readAt ?? this.deps.clock.now(), viewReadAt: this.#view.readAt }
+        : undefined;
     return { facts, step, token: this.#token?.value };
   }
 
@@ -131,7 +136,7 @@ export class BootObserver {
     this.#token = undefined;
     this.#record = undefined;
     this.#otherToken = undefined;
-    this.#heldElection = undefined;
+    this.#electionWait = undefined;
   }
 
   private async base(started: number): Promise<BootFacts> {
@@ -176,11 +181,11 @@ export class BootObserver {
     const now = (): number => this.deps.clock.now();
     switch (fact) {
       case 'tokenPresent': {
-        const held = this.#heldElection;
-        if (held !== undefined && facts.reachablePeers?.length === 0 && held.viewReadAt === this.#view?.readAt) {
-          return { tokenPresent: false, ...held.value, reusedFactsAgeMs: Math.max(facts.reusedFactsAgeMs ?? 0, now() - held.readAt) };
+        const waiting = this.#electionWait;
+        if (waiting !== undefined && facts.reachablePeers?.length === 0 && waiting.viewReadAt === this.#view?.readAt) {
+          return { ...waiting.value, reusedFactsAgeMs: Math.max(facts.reusedFactsAgeMs ?? 0, now() - waiting.readAt) };
         }
-        this.#heldElection = undefined;
+        this.#electionWait = undefined;
         const token = await this.deps.secrets.readToken(this.role);
         if (token !== undefined) this.#token = { value: token, readAt: now() };
         return { tokenPresent: token !== undefined };
@@ -244,8 +249,15 @@ export class BootObserver {
   }
 }
 
-/** The waiting election the observer may reuse: no token, nothing answers, a live instance holds the last lock and marked nothing. */
-function heldByLivePeer(facts: BootFacts): boolean {
-  const last = facts.locks?.at(-1);
-  return facts.tokenPresent === false && facts.reachablePeers?.length === 0 && last?.holder !== undefined && last.holder !== facts.instanceId && !last.holderGone && facts.locks?.every((l) => l.published === undefined) === true;
+/** What an election read: reused while it waits (see BootObserver.#electionWait). */
+type ElectionFacts = Pick<BootFacts, 'tokenPresent' | 'locks' | 'otherTokenPresent' | 'clusterRecordRead' | 'clusterSwarmId' | 'clusterCreatedBy'>;
+
+/** A manager with no token and nothing answering on 2377, waiting on what the lock chain said. */
+function waitingInElection(facts: BootFacts): boolean {
+  return facts.role === 'manager' && facts.tokenPresent === false && facts.reachablePeers?.length === 0 && facts.locks !== undefined;
+}
+
+function electionFacts(facts: BootFacts): ElectionFacts {
+  const { tokenPresent, locks, otherTokenPresent, clusterRecordRead, clusterSwarmId, clusterCreatedBy } = facts;
+  return { tokenPresent, locks, otherTokenPresent, clusterRecordRead, clusterSwarmId, clusterCreatedBy };
 }

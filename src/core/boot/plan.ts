@@ -114,8 +114,8 @@ function election(facts: BootFacts, locks: LockLink[]): BootStep {
 function inactive(facts: BootFacts): BootStep {
   // Probes first: they are free, while the token costs a GetParameter and a Decrypt. A worker can
   // only join through a manager that answers, so it reads the token only once one does.
-  if (facts.managerPeers.length > 0 && facts.reachablePeers === undefined) return need('reachablePeers', 'not in a swarm: which managers answer on 2377?');
-  const reachable = facts.reachablePeers ?? [];
+  if (facts.reachablePeers === undefined) return need('reachablePeers', 'not in a swarm: which managers answer on 2377?');
+  const reachable = facts.reachablePeers;
   if (facts.role === 'worker' && reachable.length === 0) {
     return wait(facts.managerPeers.length === 0 ? 'no manager instance has an address yet' : `no manager answers on ${SWARM_PORT} yet: a worker joins only through one that answers`);
   }

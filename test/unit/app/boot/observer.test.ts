@@ -30,6 +30,32 @@ describe('BootObserver: the init-lock chain', () => {
     expect(world.secrets.clusterReads).toBe(0);
   });
 
+  it('waiting on a live lock holder, nothing answering: later rounds read nothing; once a manager answers, the token is read', async () => {
+    const world = electing();
+    world.secrets.locks.set('init-lock', 'i-x-peer');
+    const observer = new BootObserver(world.observerDeps(), SELF, 'manager', 'lab', world.target, { viewMaxAgeMs: 60_000 });
+    expect((await observer.observe()).step.kind).toBe('wait');
+    const [tokenReads, lockReads] = [world.secrets.reads, world.secrets.lockReads.length];
+    expect((await observer.observe()).step.kind).toBe('wait');
+    expect([world.secrets.reads, world.secrets.lockReads.length]).toEqual([tokenReads, lockReads]);
+    world.probe.open.add('10.0.0.6');
+    expect((await observer.observe()).step.kind).toBe('wait');
+    expect(world.secrets.reads).toBe(tokenReads + 1);
+  });
+
+  it('a head start that runs out: the free lock is taken only on facts all read anew', async () => {
+    const world = new BootWorld('manager').withManagers(managerInstance('i-a-first', '10.0.0.6'));
+    const observer = new BootObserver(world.observerDeps(), SELF, 'manager', 'lab', world.target, { viewMaxAgeMs: 60_000 });
+    expect((await observer.observe()).step.kind).toBe('wait');
+    const [tokenReads, lockReads] = [world.secrets.reads, world.secrets.lockReads.length];
+    world.clock.time = world.clock.now() + 6_000;
+    const { facts, step } = await observer.observe();
+    expect(step).toMatchObject({ kind: 'take-lock', lock: 'init-lock' });
+    expect(facts.reusedFactsAgeMs).toBe(0);
+    expect(world.secrets.reads).toBeGreaterThan(tokenReads);
+    expect(world.secrets.lockReads.length).toBeGreaterThan(lockReads);
+  });
+
   it('a peer answers on 2377: a swarm exists, the lock is not even read', async () => {
     const world = electing();
     world.probe.open.add('10.0.0.6');
