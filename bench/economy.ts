@@ -21,9 +21,9 @@ const FLEETS = [5, 50, 500];
 const RSS_FLEET = 50;
 const STEADY_MS = 60_000;
 const DEFAULT_SOAK_MS = 3 * 60_000;
-/** Real engines: what this 2-core machine holds reliably beside the rest (see README). */
-const REAL_STORM = 15;
-/** A tenth of AWS's buckets: 15 boots against them meet the throttling 150 would meet on AWS. */
+/** Real engines: what this 2-core machine holds reliably beside the rest (see README); `--real-storm N` to try others. */
+const REAL_STORM = 50;
+/** A tenth of AWS's buckets: 50 boots against them meet the throttling 500 would meet on AWS. */
 const REAL_STORM_SCALE = 0.1;
 const STAND_IN_STORM = 1_000;
 /** AWS's own default buckets: a thousand boots at once, as on an account with nothing else running. */
@@ -40,10 +40,11 @@ interface Options {
   soakMs: number;
   binary: string | undefined;
   saveBaseline: string | undefined;
+  realStorm: number;
 }
 
 function parse(argv: string[]): Options {
-  const opts: Options = { parts: [...PARTS], soakMs: DEFAULT_SOAK_MS, binary: undefined, saveBaseline: undefined };
+  const opts: Options = { parts: [...PARTS], soakMs: DEFAULT_SOAK_MS, binary: undefined, saveBaseline: undefined, realStorm: REAL_STORM };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (value === undefined) throw new LabUsageError(`economy: ${flag} needs a value`, 'see the header of bench/economy.ts');
@@ -59,6 +60,7 @@ function parse(argv: string[]): Options {
       opts.parts = parts as Part[];
     } else if (flag === '--binary') opts.binary = value;
     else if (flag === '--save-baseline') opts.saveBaseline = value;
+    else if (flag === '--real-storm' && /^\d+$/.test(value) && Number(value) > 3) opts.realStorm = Number(value);
     else throw new LabUsageError(`economy: unknown option ${flag}`, 'see the header of bench/economy.ts');
   }
   return opts;
@@ -78,8 +80,8 @@ export async function main(argv: string[] = []): Promise<void> {
   }
   if (opts.parts.includes('storm-real') || opts.parts.includes('storm-1000')) figures.storms = [];
   if (opts.parts.includes('storm-real')) {
-    say(`  boot storm: ${REAL_STORM} instances with real engines, AWS-like throttle x${REAL_STORM_SCALE}`);
-    figures.storms?.push(await realEngineStorm(REAL_STORM, binary, REAL_STORM_SCALE));
+    say(`  boot storm: ${opts.realStorm} instances with real engines, AWS-like throttle x${REAL_STORM_SCALE}`);
+    figures.storms?.push(await realEngineStorm(opts.realStorm, binary, REAL_STORM_SCALE));
   }
   if (opts.parts.includes('storm-1000')) {
     say(`  boot storm: ${STAND_IN_STORM} instances on engine stand-ins, AWS-like throttle x${STAND_IN_STORM_SCALE}`);
