@@ -58,8 +58,9 @@ interface Known<T> {
  * Facts cost AWS calls, so within one boot it reuses what cannot have gone stale in a way that
  * matters: the fleet view (until it is older than the fleet-sized limit), and the facts that only
  * ever appear once a swarm is published (the token it found, the cluster record). Absent tokens,
- * records and locks are read again at every observation. A step that commits (take-lock, init,
- * leave) asks for `freshFacts`, and is then decided again on everything read anew.
+ * records and locks are read again at every observation, except while a manager waits in an
+ * election (see #electionWait). A step that commits (take-lock, init, leave) asks for
+ * `freshFacts`, and is then decided again on everything read anew.
  */
 export class BootObserver {
   #pendingSince: number | undefined;
@@ -99,11 +100,6 @@ export class BootObserver {
   joinFailed(): void {
     this.#joinFailures++;
     this.#token = undefined;
-  }
-
-  /** The fleet view this boot last read. */
-  get view(): FleetView | undefined {
-    return this.#view?.value;
   }
 
   async observe(): Promise<Observation> {
