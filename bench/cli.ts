@@ -2,12 +2,13 @@
 // exporting `main()`.
 import { SwarmnodeError } from '../src/errors/swarmnode-error.js';
 
-const BENCHMARKS: Record<string, { summary: string; load: () => Promise<{ main(): Promise<void> }> }> = {
+const BENCHMARKS: Record<string, { summary: string; load: () => Promise<{ main(): Promise<void> } | { main(argv: string[]): Promise<void> }>; takesArgs?: boolean }> = {
   boot: { summary: 'launch to node Ready against joins by hand; AWS calls per boot for 5/50/500 instances; 50 boots throttled', load: () => import('./boot.js') },
   sim: { summary: 'the fault-schedule simulation: schedules per second (no lab; SIM_RUNS to change the count)', load: () => import('./sim.js') },
   lifecycle: { summary: 'warm pool scale-out (Stopped, Running) against a cold launch, reuse scale-in, give-up, spot rebalance and notice', load: () => import('./lifecycle.js') },
   recovery: { summary: 'majority and total manager loss: swarmnode against Docker\'s procedure scripted, to a leader and to the service at its replicas', load: () => import('./recovery.js') },
   'scale-in': { summary: 'scale-in of a worker and a manager with swarmnode against drain-and-leave by hand', load: () => import('./scale-in.js') },
+  economy: { summary: 'AWS calls per boot and per minute at 5/50/500 instances, watch RSS, boot storms under AWS-like throttling', load: () => import('./economy.js'), takesArgs: true },
 };
 
 function usage(): string {
@@ -23,7 +24,7 @@ async function run(argv: string[]): Promise<number> {
   }
   const names = name === undefined ? Object.keys(BENCHMARKS) : [name];
   const unknown = names.find((n) => BENCHMARKS[n] === undefined);
-  if (unknown !== undefined || rest.length > 0) {
+  if (unknown !== undefined || (rest.length > 0 && BENCHMARKS[names[0]!]?.takesArgs !== true)) {
     process.stderr.write(`bench: ${unknown !== undefined ? `unknown benchmark '${unknown}'` : `'${name}' takes no arguments`}\n${usage()}`);
     return 64;
   }
@@ -32,7 +33,8 @@ async function run(argv: string[]): Promise<number> {
     for (const n of names) {
       current = n;
       if (names.length > 1) process.stdout.write(`\n=== bench ${n}\n`);
-      await (await BENCHMARKS[n]!.load()).main();
+      const bench = await BENCHMARKS[n]!.load();
+      await (BENCHMARKS[n]!.takesArgs === true ? (bench as { main(argv: string[]): Promise<void> }).main(rest) : (bench as { main(): Promise<void> }).main());
     }
     return 0;
   } catch (error) {

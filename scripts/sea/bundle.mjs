@@ -3,15 +3,20 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const absentOptional = fileURLToPath(new URL('./stubs/absent-optional.cjs', import.meta.url));
+const absentTransport = fileURLToPath(new URL('./stubs/absent-transport.cjs', import.meta.url));
 
 // Optional pieces pulled in by dockerode's SSH transport (ssh2) and by debug; all are loaded inside
 // try/catch by their callers, so replacing them with a module that throws keeps their fallbacks.
 const optionalModules = /^(cpu-features|supports-color)$|\.node$/;
 
+// Required at load by dockerode and docker-modem, used only for SSH hosts and image builds: see the stub.
+const unusedTransports = /^(ssh2|@grpc\/grpc-js|@grpc\/proto-loader|protobufjs)$/;
+
 const stubOptionalModules = {
   name: 'stub-optional-modules',
   setup(pluginBuild) {
     pluginBuild.onResolve({ filter: optionalModules }, () => ({ path: absentOptional }));
+    pluginBuild.onResolve({ filter: unusedTransports }, () => ({ path: absentTransport }));
   },
 };
 

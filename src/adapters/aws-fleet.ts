@@ -1,14 +1,7 @@
+import type * as AutoScalingSdk from '@aws-sdk/client-auto-scaling';
 import type { AutoScalingClient, AutoScalingGroup, LifecycleHook as AwsHook } from '@aws-sdk/client-auto-scaling';
-import {
-  CompleteLifecycleActionCommand,
-  DescribeAutoScalingGroupsCommand,
-  DescribeAutoScalingInstancesCommand,
-  DescribeLifecycleHooksCommand,
-  RecordLifecycleActionHeartbeatCommand,
-  SetInstanceHealthCommand,
-} from '@aws-sdk/client-auto-scaling';
+import type * as Ec2Sdk from '@aws-sdk/client-ec2';
 import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
-import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import type { Role } from '../config/config.js';
 import { ROLES } from '../config/config.js';
 import type {
@@ -24,9 +17,15 @@ import type {
 import { isGoneForGood } from '../core/cluster/instance-gone.js';
 import { fromAwsError } from '../errors/from-aws-error.js';
 import { AWS_CALL_BUDGET_MS, awsCall, awsErrorName } from './aws-call.js';
+import type { LazyClient } from './lazy-client.js';
+
+export type LazyAutoScaling = LazyClient<typeof AutoScalingSdk, AutoScalingClient>;
+export type LazyEc2 = LazyClient<typeof Ec2Sdk, EC2Client>;
 
 export const CLUSTER_TAG = 'swarmnode:cluster';
 export const ROLE_TAG = 'swarmnode:role';
+/** Names the group's launching hook, so boot answers it without DescribeLifecycleHooks. */
+export const LAUNCHING_HOOK_TAG = 'swarmnode:launching-hook';
 /** Set by an instance on itself to ask the leader to drain its node (spot, rebalance, scheduled events). */
 export const DRAIN_TAG = 'swarmnode:drain';
 /** DescribeInstances accepts up to 1000 instance ids per request. */
@@ -36,8 +35,12 @@ const TRANSITIONS: Record<LifecycleTransition, string> = {
   terminating: 'autoscaling:EC2_INSTANCE_TERMINATING',
 };
 
+function tagOf(group: AutoScalingGroup, key: string): string | undefined {
+  return group.Tags?.find((tag) => tag.Key === key)?.Value;
+}
+
 function roleOf(group: AutoScalingGroup): Role | undefined {
-  const value = group.Tags?.find((tag) => tag.Key === ROLE_TAG)?.Value;
+  const value = tagOf(group, ROLE_TAG);
   return ROLES.find((role) => role === value);
 }
 
@@ -62,39 +65,42 @@ function unknownIds(error: unknown): string[] {
  */
 export class AwsFleet implements Fleet {
   constructor(
-    private readonly autoscaling: AutoScalingClient,
-    private readonly ec2: EC2Client,
+    private readonly autoscaling: LazyAutoScaling,
+    private readonly ec2: LazyEc2,
   ) {}
 
   async ownGroup(instanceId: string): Promise<OwnGroup | undefined> {
+    const autoscaling = await this.autoscaling();
     const found = await awsCall({ action: 'autoscaling:DescribeAutoScalingInstances' }, (abortSignal) =>
-      this.autoscaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }), { abortSignal }),
+      autoscaling.client.send(new autoscaling.sdk.DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }), { abortSignal }),
     );
     const own = found.AutoScalingInstances?.[0];
     if (!own?.AutoScalingGroupName) return undefined;
     const asgName = own.AutoScalingGroupName;
     const groups = await awsCall({ action: 'autoscaling:DescribeAutoScalingGroups' }, (abortSignal) =>
-      this.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [asgName] }), { abortSignal }),
+      autoscaling.client.send(new autoscaling.sdk.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [asgName] }), { abortSignal }),
     );
     const group = groups.AutoScalingGroups?.[0];
-    return { asgName, lifecycleState: own.LifecycleState ?? '', role: group ? roleOf(group) : undefined };
+    return { asgName, lifecycleState: own.LifecycleState ?? '', role: group ? roleOf(group) : undefined, launchingHook: group ? tagOf(group, LAUNCHING_HOOK_TAG) : undefined };
   }
 
-  async view(cluster: string): Promise<FleetView> {
+  async view(cluster: string, ec2Of?: Role): Promise<FleetView> {
+    const autoscaling = await this.autoscaling();
     const groups: AutoScalingGroup[] = [];
     let nextToken: string | undefined;
     // Bounded by the number of pages AWS reports; each page holds up to 100 groups.
     do {
       const page = await awsCall({ action: 'autoscaling:DescribeAutoScalingGroups' }, (abortSignal) =>
-        this.autoscaling.send(
-          new DescribeAutoScalingGroupsCommand({ Filters: [{ Name: `tag:${CLUSTER_TAG}`, Values: [cluster] }], MaxRecords: 100, NextToken: nextToken }),
+        autoscaling.client.send(
+          new autoscaling.sdk.DescribeAutoScalingGroupsCommand({ Filters: [{ Name: `tag:${CLUSTER_TAG}`, Values: [cluster] }], MaxRecords: 100, NextToken: nextToken }),
+          { abortSignal },
         ),
       );
       groups.push(...(page.AutoScalingGroups ?? []));
       nextToken = page.NextToken;
     } while (nextToken);
     const members = groups.flatMap((group) => (group.Instances ?? []).map((instance) => ({ group, instance })));
-    const ec2 = await this.describe(members.map((m) => m.instance.InstanceId as string));
+    const ec2 = await this.describe(members.filter((m) => ec2Of === undefined || roleOf(m.group) === ec2Of).map((m) => m.instance.InstanceId as string));
     const instances: FleetInstance[] = members.map(({ group, instance }) => {
       const described = ec2.get(instance.InstanceId as string);
       return {
@@ -111,7 +117,7 @@ export class AwsFleet implements Fleet {
         drainRequest: described === undefined ? undefined : drainRequestOf(described),
       };
     });
-    return { groups: groups.map((g) => ({ name: g.AutoScalingGroupName as string, role: roleOf(g) })), instances };
+    return { groups: groups.map((g) => ({ name: g.AutoScalingGroupName as string, role: roleOf(g), launchingHook: tagOf(g, LAUNCHING_HOOK_TAG) })), instances };
   }
 
   async ec2Facts(instanceIds: string[]): Promise<Map<string, Ec2Facts>> {
@@ -144,9 +150,10 @@ export class AwsFleet implements Fleet {
   }
 
   private async describePages(ids: string[], out: Map<string, Instance>): Promise<void> {
+    const ec2 = await this.ec2();
     let nextToken: string | undefined;
     do {
-      const page = await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: ids, NextToken: nextToken }), { abortSignal: AbortSignal.timeout(AWS_CALL_BUDGET_MS) });
+      const page = await ec2.client.send(new ec2.sdk.DescribeInstancesCommand({ InstanceIds: ids, NextToken: nextToken }), { abortSignal: AbortSignal.timeout(AWS_CALL_BUDGET_MS) });
       for (const reservation of page.Reservations ?? []) {
         for (const instance of reservation.Instances ?? []) out.set(instance.InstanceId as string, instance);
       }
@@ -155,8 +162,9 @@ export class AwsFleet implements Fleet {
   }
 
   async hook(asgName: string, transition: LifecycleTransition): Promise<LifecycleHook | undefined> {
+    const autoscaling = await this.autoscaling();
     const found = await awsCall({ action: 'autoscaling:DescribeLifecycleHooks' }, (abortSignal) =>
-      this.autoscaling.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: asgName }), { abortSignal }),
+      autoscaling.client.send(new autoscaling.sdk.DescribeLifecycleHooksCommand({ AutoScalingGroupName: asgName }), { abortSignal }),
     );
     const hook: AwsHook | undefined = found.LifecycleHooks?.find((h) => h.LifecycleTransition === TRANSITIONS[transition]);
     if (!hook?.LifecycleHookName) return undefined;
@@ -170,41 +178,48 @@ export class AwsFleet implements Fleet {
   }
 
   async completeLifecycleAction(hook: LifecycleHook, instanceId: string, result: LifecycleResult): Promise<void> {
+    const autoscaling = await this.autoscaling();
     await awsCall({ action: 'autoscaling:CompleteLifecycleAction' }, (abortSignal) =>
-      this.autoscaling.send(
-        new CompleteLifecycleActionCommand({
+      autoscaling.client.send(
+        new autoscaling.sdk.CompleteLifecycleActionCommand({
           AutoScalingGroupName: hook.asgName,
           LifecycleHookName: hook.name,
           InstanceId: instanceId,
           LifecycleActionResult: result,
         }),
+        { abortSignal },
       ),
     );
   }
 
   async recordHeartbeat(hook: LifecycleHook, instanceId: string): Promise<void> {
+    const autoscaling = await this.autoscaling();
     await awsCall({ action: 'autoscaling:RecordLifecycleActionHeartbeat' }, (abortSignal) =>
-      this.autoscaling.send(
-        new RecordLifecycleActionHeartbeatCommand({ AutoScalingGroupName: hook.asgName, LifecycleHookName: hook.name, InstanceId: instanceId }),
+      autoscaling.client.send(
+        new autoscaling.sdk.RecordLifecycleActionHeartbeatCommand({ AutoScalingGroupName: hook.asgName, LifecycleHookName: hook.name, InstanceId: instanceId }),
+        { abortSignal },
       ),
     );
   }
 
   async requestDrain(instanceId: string, reason: string): Promise<void> {
+    const ec2 = await this.ec2();
     await awsCall({ action: 'ec2:CreateTags' }, (abortSignal) =>
-      this.ec2.send(new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: DRAIN_TAG, Value: reason }] }), { abortSignal }),
+      ec2.client.send(new ec2.sdk.CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: DRAIN_TAG, Value: reason }] }), { abortSignal }),
     );
   }
 
   async clearDrainRequest(instanceId: string): Promise<void> {
+    const ec2 = await this.ec2();
     await awsCall({ action: 'ec2:DeleteTags' }, (abortSignal) =>
-      this.ec2.send(new DeleteTagsCommand({ Resources: [instanceId], Tags: [{ Key: DRAIN_TAG }] }), { abortSignal }),
+      ec2.client.send(new ec2.sdk.DeleteTagsCommand({ Resources: [instanceId], Tags: [{ Key: DRAIN_TAG }] }), { abortSignal }),
     );
   }
 
   async setUnhealthy(instanceId: string): Promise<void> {
+    const autoscaling = await this.autoscaling();
     await awsCall({ action: 'autoscaling:SetInstanceHealth' }, (abortSignal) =>
-      this.autoscaling.send(new SetInstanceHealthCommand({ InstanceId: instanceId, HealthStatus: 'Unhealthy', ShouldRespectGracePeriod: false }), { abortSignal }),
+      autoscaling.client.send(new autoscaling.sdk.SetInstanceHealthCommand({ InstanceId: instanceId, HealthStatus: 'Unhealthy', ShouldRespectGracePeriod: false }), { abortSignal }),
     );
   }
 }

@@ -1,9 +1,12 @@
+import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { BackupNotFoundError } from '../errors/backup-not-found-error.js';
 import type { BackupStore, StoredObject } from '../ports/backup-store.js';
 import { awsCall, awsErrorName } from './aws-call.js';
 import { CLUSTER_TAG, ROLE_TAG } from './aws-fleet.js';
+import type { LazyClient } from './lazy-client.js';
+
+export type LazyS3 = LazyClient<typeof S3Sdk, S3Client>;
 
 export interface S3BackupStoreOptions {
   bucket: string;
@@ -23,7 +26,7 @@ export class S3BackupStore implements BackupStore {
   readonly #context: string;
 
   constructor(
-    private readonly s3: S3Client,
+    private readonly s3: LazyS3,
     private readonly options: S3BackupStoreOptions,
   ) {
     this.location = `s3://${options.bucket}`;
@@ -31,11 +34,12 @@ export class S3BackupStore implements BackupStore {
   }
 
   async put(key: string, body: string): Promise<boolean> {
+    const s3 = await this.s3();
     const { bucket, kmsKey } = this.options;
     try {
       await awsCall({ action: 's3:PutObject', bucket, keyId: kmsKey }, (abortSignal) =>
-        this.s3.send(
-          new PutObjectCommand({
+        s3.client.send(
+          new s3.sdk.PutObjectCommand({
             Bucket: bucket,
             Key: key,
             Body: body,
@@ -56,12 +60,13 @@ export class S3BackupStore implements BackupStore {
   }
 
   async list(prefix: string): Promise<StoredObject[]> {
+    const s3 = await this.s3();
     const { bucket } = this.options;
     const objects: StoredObject[] = [];
     let token: string | undefined;
     do {
       const page = await awsCall({ action: 's3:ListBucket', bucket }, (abortSignal) =>
-        this.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), { abortSignal }),
+        s3.client.send(new s3.sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), { abortSignal }),
       );
       for (const object of page.Contents ?? []) {
         if (object.Key !== undefined) objects.push({ key: object.Key, size: object.Size ?? 0, lastModified: object.LastModified?.getTime() ?? 0 });
@@ -72,10 +77,11 @@ export class S3BackupStore implements BackupStore {
   }
 
   async get(key: string): Promise<string> {
+    const s3 = await this.s3();
     const { bucket } = this.options;
     try {
       return await awsCall({ action: 's3:GetObject', bucket }, async (abortSignal) => {
-        const found = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal });
+        const found = await s3.client.send(new s3.sdk.GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal });
         return (await found.Body?.transformToString('utf8')) ?? '';
       });
     } catch (error) {
@@ -85,7 +91,8 @@ export class S3BackupStore implements BackupStore {
   }
 
   async delete(key: string): Promise<void> {
+    const s3 = await this.s3();
     const { bucket } = this.options;
-    await awsCall({ action: 's3:DeleteObject', bucket }, (abortSignal) => this.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), { abortSignal }));
+    await awsCall({ action: 's3:DeleteObject', bucket }, (abortSignal) => s3.client.send(new s3.sdk.DeleteObjectCommand({ Bucket: bucket, Key: key }), { abortSignal }));
   }
 }

@@ -1,13 +1,17 @@
+import type * as KmsSdk from '@aws-sdk/client-kms';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { DecryptCommand, EncryptCommand } from '@aws-sdk/client-kms';
+import type * as SsmSdk from '@aws-sdk/client-ssm';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { DeleteParameterCommand, GetParameterCommand, GetParametersByPathCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { Config, Role } from '../config/config.js';
 import { Secret } from '../log/secret.js';
 import type { ClusterRecord, LockRecord, RecordedManager, SecretStore } from '../ports/secret-store.js';
 import { formatLockValue, parseLockValue } from '../core/boot/lock-value.js';
 import { awsCall, awsErrorName } from './aws-call.js';
 import { CLUSTER_TAG, ROLE_TAG } from './aws-fleet.js';
+import type { LazyClient } from './lazy-client.js';
+
+export type LazySsm = LazyClient<typeof SsmSdk, SSMClient>;
+export type LazyKms = LazyClient<typeof KmsSdk, KMSClient>;
 
 interface StoredParameter {
   name: string;
@@ -28,9 +32,11 @@ interface Sealing {
  * SecureString holding the plain value is accepted too, to adopt a swarm made by hand.
  */
 export class SsmKmsSecretStore implements SecretStore {
+  #keysVerified = false;
+
   constructor(
-    private readonly ssm: SSMClient,
-    private readonly kms: KMSClient,
+    private readonly ssm: LazySsm,
+    private readonly kms: LazyKms,
     private readonly config: Pick<Config, 'cluster' | 'ssmPrefix' | 'managerKmsKey' | 'workerKmsKey'>,
   ) {}
 
@@ -47,9 +53,10 @@ export class SsmKmsSecretStore implements SecretStore {
 
   private async get(name: string, withDecryption: boolean): Promise<StoredParameter | undefined> {
     const parameter = this.path(name);
+    const ssm = await this.ssm();
     try {
       const found = await awsCall({ action: 'ssm:GetParameter', parameter }, (abortSignal) =>
-        this.ssm.send(new GetParameterCommand({ Name: parameter, WithDecryption: withDecryption }), { abortSignal }),
+        ssm.client.send(new ssm.sdk.GetParameterCommand({ Name: parameter, WithDecryption: withDecryption }), { abortSignal }),
       );
       return { name: parameter, value: found.Parameter?.Value ?? '', type: found.Parameter?.Type ?? 'String', modifiedAt: found.Parameter?.LastModifiedDate?.getTime() ?? 0 };
     } catch (error) {
@@ -61,9 +68,10 @@ export class SsmKmsSecretStore implements SecretStore {
   /** PutParameter; false when Overwrite=false found it already there. */
   private async put(name: string, value: string, overwrite: boolean): Promise<boolean> {
     const parameter = this.path(name);
+    const ssm = await this.ssm();
     try {
       await awsCall({ action: 'ssm:PutParameter', parameter }, (abortSignal) =>
-        this.ssm.send(new PutParameterCommand({ Name: parameter, Value: value, Type: 'String', Overwrite: overwrite }), { abortSignal }),
+        ssm.client.send(new ssm.sdk.PutParameterCommand({ Name: parameter, Value: value, Type: 'String', Overwrite: overwrite }), { abortSignal }),
       );
       return true;
     } catch (error) {
@@ -73,8 +81,9 @@ export class SsmKmsSecretStore implements SecretStore {
   }
 
   private async seal(secret: Secret, sealing: Sealing): Promise<string> {
+    const kms = await this.kms();
     const sealed = await awsCall({ action: 'kms:Encrypt', keyId: sealing.keyId }, (abortSignal) =>
-      this.kms.send(new EncryptCommand({ KeyId: sealing.keyId, Plaintext: Buffer.from(secret.reveal()), EncryptionContext: sealing.context }), { abortSignal }),
+      kms.client.send(new kms.sdk.EncryptCommand({ KeyId: sealing.keyId, Plaintext: Buffer.from(secret.reveal()), EncryptionContext: sealing.context }), { abortSignal }),
     );
     return Buffer.from(sealed.CiphertextBlob as Uint8Array).toString('base64');
   }
@@ -83,8 +92,9 @@ export class SsmKmsSecretStore implements SecretStore {
     const stored = await this.get(name, true);
     if (!stored) return undefined;
     if (stored.type === 'SecureString') return new Secret(stored.value);
+    const kms = await this.kms();
     const opened = await awsCall({ action: 'kms:Decrypt', parameter: stored.name }, (abortSignal) =>
-      this.kms.send(new DecryptCommand({ CiphertextBlob: Buffer.from(stored.value, 'base64'), EncryptionContext: sealing.context }), { abortSignal }),
+      kms.client.send(new kms.sdk.DecryptCommand({ CiphertextBlob: Buffer.from(stored.value, 'base64'), EncryptionContext: sealing.context }), { abortSignal }),
     );
     return new Secret(Buffer.from(opened.Plaintext as Uint8Array).toString('utf8'));
   }
@@ -116,11 +126,12 @@ export class SsmKmsSecretStore implements SecretStore {
 
   async registeredManagers(): Promise<RecordedManager[]> {
     const path = this.path('managers');
+    const ssm = await this.ssm();
     const found: RecordedManager[] = [];
     let nextToken: string | undefined;
     do {
       const page = await awsCall({ action: 'ssm:GetParametersByPath', parameter: path }, (abortSignal) =>
-        this.ssm.send(new GetParametersByPathCommand({ Path: path, MaxResults: 10, NextToken: nextToken }), { abortSignal }),
+        ssm.client.send(new ssm.sdk.GetParametersByPathCommand({ Path: path, MaxResults: 10, NextToken: nextToken }), { abortSignal }),
       );
       for (const p of page.Parameters ?? []) found.push(parseRecordedManager(JSON.parse(p.Value ?? '{}') as unknown));
       nextToken = page.NextToken;
@@ -163,16 +174,20 @@ export class SsmKmsSecretStore implements SecretStore {
 
   private async deleteParameter(name: string): Promise<void> {
     const parameter = this.path(name);
+    const ssm = await this.ssm();
     try {
-      await awsCall({ action: 'ssm:DeleteParameter', parameter }, (abortSignal) => this.ssm.send(new DeleteParameterCommand({ Name: parameter }), { abortSignal }));
+      await awsCall({ action: 'ssm:DeleteParameter', parameter }, (abortSignal) => ssm.client.send(new ssm.sdk.DeleteParameterCommand({ Name: parameter }), { abortSignal }));
     } catch (error) {
       if (awsErrorName(error) !== 'ParameterNotFound') throw error;
     }
   }
 
+  /** Once both keys encrypted, the process does not ask again (boot checks before take-lock and again before init). */
   async verifyKeys(): Promise<void> {
+    if (this.#keysVerified) return;
     const probe = new Secret('swarmnode key check');
     await Promise.all((['manager', 'worker'] as const).map((role) => this.seal(probe, this.sealing(role))));
+    this.#keysVerified = true;
   }
 }
 

@@ -32,6 +32,8 @@ export interface Ec2Facts {
 export interface ClusterGroup {
   name: string;
   role: Role | undefined;
+  /** The group's `swarmnode:launching-hook` tag: its launching hook's name, known without DescribeLifecycleHooks. */
+  launchingHook?: string | undefined;
 }
 
 /** The cluster as the ASGs and EC2 see it, gathered in O(1) calls. */
@@ -44,6 +46,8 @@ export interface OwnGroup {
   asgName: string;
   lifecycleState: string;
   role: Role | undefined;
+  /** The launching hook's name when the group's tag says it (see ClusterGroup). */
+  launchingHook?: string | undefined;
 }
 
 export type LifecycleTransition = 'launching' | 'terminating';
@@ -60,8 +64,12 @@ export interface LifecycleHook {
 export interface Fleet {
   /** DescribeAutoScalingInstances for this instance; undefined when it is in no ASG. */
   ownGroup(instanceId: string): Promise<OwnGroup | undefined>;
-  /** The cluster's ASGs (by the `swarmnode:cluster` tag) and their instances with private IPs. */
-  view(cluster: string): Promise<FleetView>;
+  /**
+   * The cluster's ASGs (by the `swarmnode:cluster` tag) and their instances with private IPs.
+   * `ec2Of`: only the instances of groups of that role get EC2's facts (the others' privateIp,
+   * ec2State... stay undefined): a boot needs the managers', not a thousand workers'.
+   */
+  view(cluster: string, ec2Of?: Role): Promise<FleetView>;
   /**
    * What EC2 says of instances that may be in no cluster ASG (batched DescribeInstances): their
    * state, and their drain request (a warm pool instance is no group member). Missing: EC2 does not

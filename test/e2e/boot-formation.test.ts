@@ -59,7 +59,7 @@ describe('boot: the swarm forms from simultaneous launches', () => {
     // Watches the swarmnode processes from their first boot on, while the tokens do not exist yet.
     sampler.start();
     const workers = l.instances().map((i) => i.instanceId);
-    await l.cloud.waitFor(() => workers.every((id) => logOf(l, id).some((line) => /no worker token/.test(line.msg ?? ''))), 60_000);
+    await l.cloud.waitFor(() => workers.every((id) => logOf(l, id).some((line) => /no manager instance has an address yet/.test(line.msg ?? ''))), 60_000);
     await l.scale(`${l.cluster}-managers`, 3);
     await allBooted(l);
     const before = await expectOneSwarm(l);

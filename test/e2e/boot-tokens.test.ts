@@ -61,7 +61,8 @@ describe('boot: plan, a token the swarm rejects, a locked engine', () => {
     const fresh = await planJson(manager);
     expect(fresh.facts).toMatchObject({ instanceId: manager, role: 'manager', tokenPresent: false, reachablePeers: [], locks: [{ name: 'init-lock' }] });
     expect(fresh.decision).toMatchObject({ kind: 'take-lock', lock: 'init-lock' });
-    expect((await planJson(worker)).decision).toMatchObject({ kind: 'wait', reason: expect.stringMatching(/no worker token/) });
+    // A worker reads the token only once a manager answers on 2377.
+    expect((await planJson(worker)).decision).toMatchObject({ kind: 'wait', reason: expect.stringMatching(/no manager answers on 2377 yet/) });
     // What boot would have taken, plan did not: no lock, no parameter at all, engines untouched.
     expect(parameters()).toEqual([]);
     expect([await state(manager), await state(worker)]).toEqual(['inactive', 'inactive']);

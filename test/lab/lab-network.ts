@@ -1,4 +1,5 @@
 import type { LabPaths } from './lab-paths.js';
+import { ensureNeighbourTableRoom } from './neighbour-table.js';
 import { mustRun, runCommand } from './run-command.js';
 import { subnetPrefix } from './subnet-claim.js';
 
@@ -19,6 +20,7 @@ export class LabNetwork {
 
   async create(): Promise<void> {
     const { bridgeNs, hostLink } = this.paths;
+    ensureNeighbourTableRoom();
     await mustRun('ip', ['netns', 'add', bridgeNs]);
     await mustRun('ip', ['-n', bridgeNs, 'link', 'add', 'br0', 'type', 'bridge']);
     await mustRun('ip', ['-n', bridgeNs, 'link', 'set', 'br0', 'up']);

@@ -151,9 +151,11 @@ export class Lab {
       // Without the agent nothing would complete a launching hook, and its timeout would abandon
       // every instance: such labs get hooks only when asked for.
       const hooks = agent || opts.hooks !== undefined ? hookSpecs(opts.hooks) : [];
+      const launching = hooks.find((h) => h.transition === 'launching');
       const specs = groups.map((g) => ({
         name: g.name,
-        tags: { 'swarmnode:cluster': cluster, 'swarmnode:role': g.role },
+        // As the stack tags its groups: boot answers the launching hook without looking it up.
+        tags: { 'swarmnode:cluster': cluster, 'swarmnode:role': g.role, ...(launching === undefined ? {} : { 'swarmnode:launching-hook': launching.name }) },
         desired: g.desired,
         hooks,
         spot: g.spot,

@@ -237,4 +237,19 @@ export const REGRESSIONS: Regression[] = [
     setup: { seed: 449_263_990, managers: 3, workers: 3, terminatingHeartbeatMs: 60_000, spotWorkers: false },
     commands: [advance(6_513), { kind: 'scale-in', role: 'manager', pick: 7 }, { kind: 'lose-managers', all: false, pick: 2 }, advance(1_000)],
   },
+  {
+    name: 'issue 12: a manager crashes as the cluster forms; the others take the free lock after its head start, on facts read anew',
+    found: 'written for issue 12 (head start by instance id, reused discovery): whichever manager is lost, one swarm forms',
+    setup: base,
+    commands: [{ kind: 'crash', pick: 0 }, advance(120_000), { kind: 'launch', role: 'manager' }, advance(120_000)],
+  },
+  {
+    name: 'issue 12: AWS throttled while the cluster forms, a manager launched mid-wait and the worker token deleted',
+    found: 'written for issue 12: boots reuse their fleet view and election facts across waits; a stale view must never let a second init happen',
+    setup: base,
+    commands: [
+      { kind: 'fault', service: 'aws', mode: 'throttle', ms: 90_000 }, advance(20_000), { kind: 'launch', role: 'manager' }, advance(40_000),
+      { kind: 'delete-parameter', name: 'worker-token' }, { kind: 'launch', role: 'worker' }, advance(200_000),
+    ],
+  },
 ];

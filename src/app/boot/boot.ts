@@ -1,5 +1,6 @@
 import type { Config, Role } from '../../config/config.js';
 import { formatDuration } from '../../config/duration.js';
+import { roundBackoff } from '../../core/boot/pacing.js';
 import { holdsSwarmState, readsEngineFirst, startingPoint } from '../../core/boot/reboot.js';
 import { DependencyUnavailableError } from '../../errors/dependency-unavailable-error.js';
 import { ExitCode } from '../../errors/exit-codes.js';
@@ -22,7 +23,7 @@ import { discover, whereabouts, type Discovery, type Whereabouts } from './start
 const MAX_STEPS_PER_ROUND = 6;
 /** An engine that is not up yet gets this long (at most the join timeout) before exit 69. */
 const ENGINE_WAIT_MS = 60_000;
-/** Backoff between attempts; the jitter spreads instances that boot together. */
+/** Backoff between the attempts before discovery; the jitter spreads instances that boot together. */
 const BACKOFF = { minDelayMs: 1_000, maxDelayMs: 5_000, factor: 1.5 };
 
 export interface BootContext {
@@ -107,7 +108,10 @@ async function bootAt(context: BootContext, where: Whereabouts, started: number)
   const acting: Acting = { current: undefined };
   try {
     nodeId = await retryUntil((signal) => round(context, identity, found, acting, signal), {
-      ...BACKOFF,
+      // Rounds that wait are what a whole fleet booting at once repeats: their pace is sized to
+      // the fleet, and full jitter spreads instances launched at the same moment.
+      ...roundBackoff(found.fleetSize),
+      fullJitter: true,
       clock: services.clock,
       deadline,
       signal: context.signal,
@@ -126,7 +130,7 @@ async function bootAt(context: BootContext, where: Whereabouts, started: number)
     );
     return giveUp(context, identity, found, late ?? error);
   }
-  const launchCompleted = await answerLaunch(found.fleet, services.clock, identity.instanceId, 'CONTINUE', log);
+  const launchCompleted = await answerLaunch(found.fleet, services.clock, identity.instanceId, 'CONTINUE', log, undefined, found.own);
   log.info({ nodeId, role: found.role, launchCompleted, seconds: Math.round((services.clock.now() - started) / 1000) }, `boot done: ${found.role} ${nodeId} is a healthy member`);
   return { exitCode: 0, outcome: 'healthy', launchCompleted, role: found.role };
 }
@@ -245,7 +249,7 @@ async function giveUp(context: BootContext, identity: InstanceIdentity, found: D
     } catch (reportError) {
       log.error({ error: (reportError as Error).message }, 'could not report this instance Unhealthy');
     }
-    await answerLaunch(found.fleet, services.clock, identity.instanceId, 'ABANDON', log);
+    await answerLaunch(found.fleet, services.clock, identity.instanceId, 'ABANDON', log, undefined, found.own);
   }
   throw gaveUp;
 }

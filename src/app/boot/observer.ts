@@ -4,6 +4,7 @@ import type { BootStep } from '../../core/boot/step.js';
 import { MAX_LOCK_CHAIN, SWARM_PORT } from '../../core/boot/step.js';
 import { electionGeneration, electionLock } from '../../core/boot/generation.js';
 import { decideBoot } from '../../core/boot/plan.js';
+import { electionRank, joinablePeers } from '../../core/boot/peers.js';
 import { knownManagers } from '../../core/recover/known-managers.js';
 import { isGoneForGood } from '../../core/cluster/instance-gone.js';
 import { otherRole } from '../../config/config.js';
@@ -21,8 +22,6 @@ import { checkHealth } from '../health/check.js';
  * whole fleet's joins. Probes run in parallel, so it costs a round at most this once.
  */
 const PROBE_TIMEOUT_MS = 3_000;
-/** Instances not running now: no use probing or joining through them. */
-const GONE_STATES = new Set(['shutting-down', 'terminated', 'stopping', 'stopped']);
 /** Each `need` adds one fact; there are fewer kinds of facts than this. */
 const MAX_NEEDS = 8;
 /**
@@ -49,17 +48,42 @@ export interface Observation {
   token: Secret | undefined;
 }
 
+/** A fact read in an earlier observation, and when. */
+interface Known<T> {
+  value: T;
+  readAt: number;
+}
+
 /**
  * Gathers the facts decideBoot asks for, read-only: `plan` uses it as is, boot between its actions.
  * It keeps what the decision itself must not: the decrypted token for the join, and since when the
  * engine has been pending.
+ *
+ * Facts cost AWS calls, so within one boot it reuses what cannot have gone stale in a way that
+ * matters: the fleet view (until it is older than the fleet-sized limit), and the facts that only
+ * ever appear once a swarm is published (the token it found, the cluster record). Absent tokens,
+ * records and locks are read again at every observation, except while a manager waits in an
+ * election (see #electionWait). A step that commits (take-lock, init, leave) asks for
+ * `freshFacts`, and is then decided again on everything read anew.
  */
 export class BootObserver {
   #pendingSince: number | undefined;
-  #token: Secret | undefined;
-  #view: FleetView | undefined;
-  #record: ClusterRecord | undefined;
+  #view: Known<FleetView> | undefined;
+  #token: Known<Secret> | undefined;
+  #record: Known<ClusterRecord> | undefined;
+  #otherToken: Known<true> | undefined;
+  /**
+   * An election this manager found itself waiting in (no token, nothing answering on 2377: a live
+   * holder initialising, a head start given, a swarm published whose token is missing). The way out
+   * of such a wait is a manager answering on 2377 (a holder opens it before it publishes), a lock
+   * holder found gone in a fresher fleet view, or a head start running out, which leads to a step
+   * that reads everything anew; so while nothing answers and the view is the same, the next rounds
+   * reuse these facts instead of reading the token, the lock chain and the record again.
+   */
+  #electionWait: (Known<ElectionFacts> & { viewReadAt: number }) | undefined;
   #joinFailures = 0;
+  readonly #viewMaxAgeMs: number;
+  readonly #startedAt: number;
 
   constructor(
     private readonly deps: ObserverDeps,
@@ -67,38 +91,63 @@ export class BootObserver {
     private readonly role: Role,
     private readonly cluster: string,
     private readonly targetLifecycleState: string | undefined,
-  ) {}
+    /** The view discovery just read, and how long a waiting boot may reuse a view. */
+    reuse: { view?: FleetView; viewMaxAgeMs: number } = { viewMaxAgeMs: 0 },
+  ) {
+    this.#viewMaxAgeMs = reuse.viewMaxAgeMs;
+    this.#startedAt = deps.clock.now();
+    // Read just before the first observation: it counts as read during it.
+    if (reuse.view !== undefined) this.#view = { value: reuse.view, readAt: Number.POSITIVE_INFINITY };
+  }
 
-  /** A join failed: the next join decision starts from another manager. */
+  /** A join failed: the next join decision starts from another manager, with the token read again (it may have been rotated). */
   joinFailed(): void {
     this.#joinFailures++;
+    this.#token = undefined;
   }
 
   async observe(): Promise<Observation> {
-    let facts = await this.base();
+    const started = this.deps.clock.now();
+    let facts = await this.base(started);
     let step = decideBoot(facts);
-    for (let i = 0; i < MAX_NEEDS && step.kind === 'need'; i++) {
-      facts = { ...facts, ...(await this.fill(facts, step.fact)) };
+    let restarted = false;
+    for (let needs = 0; needs < MAX_NEEDS && step.kind === 'need'; needs++) {
+      if (step.fact === 'freshFacts' && !restarted) {
+        // Everything is read anew, so the decision may ask for each fact again: count from zero.
+        restarted = true;
+        needs = -1;
+        this.forget();
+        facts = await this.base(this.deps.clock.now());
+      } else if (step.fact !== 'freshFacts') {
+        facts = { ...facts, ...(await this.fill(facts, step.fact)) };
+      }
       step = decideBoot(facts);
     }
-    return { facts, step, token: this.#token };
+    this.#electionWait =
+      step.kind === 'wait' && waitingInElection(facts) && this.#view !== undefined
+        ? { value: electionFacts(facts), readAt: this.#electionWait?.readAt ?? this.deps.clock.now(), viewReadAt: this.#view.readAt }
+        : undefined;
+    return { facts, step, token: this.#token?.value };
   }
 
-  private async base(): Promise<BootFacts> {
+  /** Everything reused is dropped: the next facts are all read anew. */
+  private forget(): void {
+    this.#view = undefined;
+    this.#token = undefined;
+    this.#record = undefined;
+    this.#otherToken = undefined;
+    this.#electionWait = undefined;
+  }
+
+  private async base(started: number): Promise<BootFacts> {
     const info = await this.deps.engine.info();
     const now = this.deps.clock.now();
     this.#pendingSince = info.localNodeState === 'pending' ? (this.#pendingSince ?? now) : undefined;
-    const [view, record] = await Promise.all([this.deps.fleet.view(this.cluster), this.deps.secrets.readCluster()]);
-    this.#view = view;
-    this.#record = record;
-    this.#token = undefined;
-    // A terminating manager is joined through last: while its demotion is held it may be the one
-    // that leads (after a recovery, say), and a swarm nobody can join never gets the managers it needs.
-    const managerPeers = view.instances
-      .filter((i) => i.role === 'manager' && i.instanceId !== this.identity.instanceId && i.privateIp !== undefined)
-      .filter((i) => !GONE_STATES.has(i.ec2State ?? ''))
-      .sort((a, b) => Number(a.lifecycleState.startsWith('Terminat')) - Number(b.lifecycleState.startsWith('Terminat')))
-      .map((i) => i.privateIp as string);
+    if (this.#view?.readAt === Number.POSITIVE_INFINITY) this.#view.readAt = now;
+    if (this.#view === undefined || now - this.#view.readAt > this.#viewMaxAgeMs) {
+      this.#view = { value: await this.deps.fleet.view(this.cluster, 'manager'), readAt: this.deps.clock.now() };
+    }
+    const reused = [this.#view, this.#token, this.#record, this.#otherToken].filter((k) => k !== undefined && k.readAt < started).map((k) => now - (k as Known<unknown>).readAt);
     return {
       now,
       instanceId: this.identity.instanceId,
@@ -114,23 +163,51 @@ export class BootObserver {
         error: info.error,
       },
       pendingForMs: this.#pendingSince === undefined ? 0 : now - this.#pendingSince,
+      ...(this.#record === undefined ? { clusterSwarmId: undefined, clusterCreatedBy: undefined, clusterGeneration: undefined, recordedManager: false } : this.recordFacts(this.#record.value)),
+      recovery: this.deps.recovery,
+      managerPeers: joinablePeers(this.#view.value, this.identity.instanceId),
+      electionRank: electionRank(this.#view.value, this.identity.instanceId),
+      bootElapsedMs: now - this.#startedAt,
+      reusedFactsAgeMs: Math.max(0, ...reused),
+      joinFailures: this.#joinFailures,
+      ...(this.#token === undefined ? {} : { tokenPresent: true }),
+      ...(this.#otherToken === undefined ? {} : { otherTokenPresent: true }),
+    };
+  }
+
+  private recordFacts(record: ClusterRecord | undefined): Pick<BootFacts, RecordFact> {
+    return {
+      clusterRecordRead: true,
       clusterSwarmId: record?.swarmId,
       clusterCreatedBy: record?.createdBy,
       clusterGeneration: record?.generation,
       recordedManager: record?.managers.some((m) => m.instanceId === this.identity.instanceId) ?? false,
-      recovery: this.deps.recovery,
-      managerPeers,
-      joinFailures: this.#joinFailures,
     };
   }
 
-  private async fill(facts: BootFacts, fact: NeededFact): Promise<Partial<BootFacts>> {
+  private async fill(facts: BootFacts, fact: Exclude<NeededFact, 'freshFacts'>): Promise<Partial<BootFacts>> {
+    const now = (): number => this.deps.clock.now();
     switch (fact) {
-      case 'tokenPresent':
-        this.#token = await this.deps.secrets.readToken(this.role);
-        return { tokenPresent: this.#token !== undefined };
-      case 'otherTokenPresent':
-        return { otherTokenPresent: await this.deps.secrets.tokenExists(otherRole(this.role)) };
+      case 'tokenPresent': {
+        const waiting = this.#electionWait;
+        if (waiting !== undefined && facts.reachablePeers?.length === 0 && waiting.viewReadAt === this.#view?.readAt) {
+          return { ...waiting.value, reusedFactsAgeMs: Math.max(facts.reusedFactsAgeMs ?? 0, now() - waiting.readAt) };
+        }
+        this.#electionWait = undefined;
+        const token = await this.deps.secrets.readToken(this.role);
+        if (token !== undefined) this.#token = { value: token, readAt: now() };
+        return { tokenPresent: token !== undefined };
+      }
+      case 'otherTokenPresent': {
+        const present = await this.deps.secrets.tokenExists(otherRole(this.role));
+        if (present) this.#otherToken = { value: true, readAt: now() };
+        return { otherTokenPresent: present };
+      }
+      case 'clusterRecord': {
+        const record = await this.deps.secrets.readCluster();
+        if (record !== undefined) this.#record = { value: record, readAt: now() };
+        return this.recordFacts(record);
+      }
       case 'reachablePeers': {
         const open = await Promise.all(facts.managerPeers.map((ip) => this.deps.probe.isOpen(ip, SWARM_PORT, PROBE_TIMEOUT_MS)));
         return { reachablePeers: facts.managerPeers.filter((_, i) => open[i]) };
@@ -138,7 +215,7 @@ export class BootObserver {
       case 'locks':
         return { locks: await this.lockChain(electionLock(electionGeneration(facts))) };
       case 'recordedManagers': {
-        const managers = knownManagers(this.#record, await this.deps.secrets.registeredManagers());
+        const managers = knownManagers(this.#record?.value, await this.deps.secrets.registeredManagers());
         const ids = [...new Set(managers.map((m) => m.instanceId).filter((id) => id !== ''))];
         return { recordedManagers: { managers, ec2: ids.length === 0 ? new Map() : await this.deps.fleet.ec2Facts(ids) } };
       }
@@ -180,10 +257,26 @@ export class BootObserver {
    * in a group without the cluster tag, still runs and could still init.
    */
   private async isGone(lock: LockRecord): Promise<boolean> {
-    const listed = this.#view?.instances.find((i) => i.instanceId === lock.holder);
+    const listed = this.#view?.value.instances.find((i) => i.instanceId === lock.holder);
     if (listed?.ec2State !== undefined) return isGoneForGood(listed.ec2State);
     const state = (await this.deps.fleet.ec2Facts([lock.holder])).get(lock.holder)?.state;
     if (state !== undefined) return isGoneForGood(state);
     return this.deps.clock.now() - lock.writtenAt > UNKNOWN_HOLDER_GRACE_MS;
   }
+}
+
+/** What the cluster record says (see BootObserver.recordFacts). */
+type RecordFact = 'clusterRecordRead' | 'clusterSwarmId' | 'clusterCreatedBy' | 'clusterGeneration' | 'recordedManager';
+
+/** What an election read: reused while it waits (see BootObserver.#electionWait). */
+type ElectionFacts = Pick<BootFacts, 'tokenPresent' | 'locks' | 'otherTokenPresent' | 'recordedManagers' | RecordFact>;
+
+/** A manager with no token and nothing answering on 2377, waiting on what the lock chain said. */
+function waitingInElection(facts: BootFacts): boolean {
+  return facts.role === 'manager' && facts.tokenPresent === false && facts.reachablePeers?.length === 0 && facts.locks !== undefined;
+}
+
+function electionFacts(facts: BootFacts): ElectionFacts {
+  const { tokenPresent, locks, otherTokenPresent, recordedManagers, clusterRecordRead, clusterSwarmId, clusterCreatedBy, clusterGeneration, recordedManager } = facts;
+  return { tokenPresent, locks, otherTokenPresent, recordedManagers, clusterRecordRead, clusterSwarmId, clusterCreatedBy, clusterGeneration, recordedManager };
 }

@@ -1,6 +1,7 @@
 import type { Config, Role } from '../../config/config.js';
+import { viewMaxAgeMs } from '../../core/boot/pacing.js';
 import type { BackupStore } from '../../ports/backup-store.js';
-import type { Fleet, OwnGroup } from '../../ports/fleet.js';
+import type { Fleet, FleetView, OwnGroup } from '../../ports/fleet.js';
 import type { InstanceIdentity } from '../../ports/instance-metadata.js';
 import type { SecretStore } from '../../ports/secret-store.js';
 import type { Services } from '../shared/compose.js';
@@ -28,13 +29,29 @@ export interface Discovery {
   /** undefined: backups are off. */
   backups: BackupStore | undefined;
   observer: BootObserver;
+  /** Instances in the cluster's groups: what the backoff between rounds is sized to. */
+  fleetSize: number;
 }
 
+/**
+ * One fleet view (the cluster's groups by tag, their instances' EC2 facts) says which group this
+ * instance is in, its lifecycle state and role, and who its peers are; the observer reuses it.
+ * Only an instance missing from it (its group lacks the cluster tag, or is not listing it yet)
+ * costs the DescribeAutoScalingInstances lookup as well.
+ */
 export async function discover(config: Config, services: Services, where: Whereabouts, previousRole: Role | undefined): Promise<Discovery> {
   const { fleet, secrets, backups } = services.cloud(where.identity);
-  const own = await fleet.ownGroup(where.identity.instanceId);
+  const view = await fleet.view(config.cluster, 'manager');
+  const own = ownGroupIn(view, where.identity.instanceId) ?? (await fleet.ownGroup(where.identity.instanceId));
   const role = resolveRole(config, own, previousRole);
   const recovery = { auto: config.autoRecover, afterMs: config.recoverAfterMs };
-  const observer = new BootObserver({ ...services, fleet, secrets, recovery }, where.identity, role, config.cluster, where.target);
-  return { own, role, fleet, secrets, backups, observer };
+  const observer = new BootObserver({ ...services, fleet, secrets, recovery }, where.identity, role, config.cluster, where.target, { view, viewMaxAgeMs: viewMaxAgeMs(view.instances.length) });
+  return { own, role, fleet, secrets, backups, observer, fleetSize: view.instances.length };
+}
+
+function ownGroupIn(view: FleetView, instanceId: string): OwnGroup | undefined {
+  const self = view.instances.find((i) => i.instanceId === instanceId);
+  const group = view.groups.find((g) => g.name === self?.asgName);
+  if (self === undefined || group === undefined) return undefined;
+  return { asgName: group.name, lifecycleState: self.lifecycleState, role: group.role, launchingHook: group.launchingHook };
 }

@@ -1,8 +1,3 @@
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { countAwsCalls } from '../../adapters/aws-call.js';
 import { AwsFleet } from '../../adapters/aws-fleet.js';
 import { DockerEngine } from '../../adapters/docker-engine.js';
@@ -10,6 +5,7 @@ import { DockerSwarmObjects } from '../../adapters/docker-swarm-objects.js';
 import { engineClient } from '../../adapters/engine-call.js';
 import { FileState } from '../../adapters/file-state.js';
 import { ImdsMetadata } from '../../adapters/imds-metadata.js';
+import { lazyClient } from '../../adapters/lazy-client.js';
 import { serveMetrics } from '../../adapters/metrics-server.js';
 import { PromMetrics } from '../../adapters/prom-metrics.js';
 import { S3BackupStore } from '../../adapters/s3-backup-store.js';
@@ -76,6 +72,7 @@ export function compose(config: Config): Services {
   const metrics = new PromMetrics(bootRecords, systemClock);
   countAwsCalls(metrics);
   const docker = engineClient();
+  let cloud: CloudServices | undefined;
   return {
     metadata: new ImdsMetadata(),
     engine: new DockerEngine(docker, metrics),
@@ -87,12 +84,34 @@ export function compose(config: Config): Services {
     metrics,
     serveMetrics: (address, log) => serveMetrics(address, () => metrics.exposition(), log),
     cloud(identity) {
-      const client = { region: process.env.AWS_REGION || identity.region, requestHandler: AWS_HTTP, ...AWS_RETRY };
-      return {
-        fleet: new AwsFleet(new AutoScalingClient(client), new EC2Client(client)),
-        secrets: new SsmKmsSecretStore(new SSMClient(client), new KMSClient(client), config),
-        backups: config.backupBucket === undefined ? undefined : new S3BackupStore(new S3Client(client), { bucket: config.backupBucket, kmsKey: config.backupKmsKey, cluster: config.cluster }),
-      };
+      // One set of clients per process (boot run inside watch shares watch's), each made on first use.
+      cloud ??= awsServices(config, { ...AWS_CLIENT_DEFAULTS, region: process.env.AWS_REGION || identity.region });
+      return cloud;
     },
+  };
+}
+
+/** How every AWS client is made: bounded requests, adaptive retries. */
+export const AWS_CLIENT_DEFAULTS = { requestHandler: AWS_HTTP, ...AWS_RETRY };
+
+/** What a client needs beyond the defaults; `endpoint` and `credentials` only where the environment does not give them. */
+export type AwsClientConfig = typeof AWS_CLIENT_DEFAULTS & { region: string; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } };
+
+/** The AWS adapters over lazily made clients: a process loads only the SDK packages it calls. */
+export function awsServices(config: Config, client: AwsClientConfig): CloudServices {
+  return {
+    fleet: new AwsFleet(
+      lazyClient(() => import('@aws-sdk/client-auto-scaling'), (sdk) => new sdk.AutoScalingClient(client)),
+      lazyClient(() => import('@aws-sdk/client-ec2'), (sdk) => new sdk.EC2Client(client)),
+    ),
+    secrets: new SsmKmsSecretStore(
+      lazyClient(() => import('@aws-sdk/client-ssm'), (sdk) => new sdk.SSMClient(client)),
+      lazyClient(() => import('@aws-sdk/client-kms'), (sdk) => new sdk.KMSClient(client)),
+      config,
+    ),
+    backups:
+      config.backupBucket === undefined
+        ? undefined
+        : new S3BackupStore(lazyClient(() => import('@aws-sdk/client-s3'), (sdk) => new sdk.S3Client(client)), { bucket: config.backupBucket, kmsKey: config.backupKmsKey, cluster: config.cluster }),
   };
 }

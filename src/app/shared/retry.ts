@@ -1,5 +1,6 @@
 import pRetry from 'p-retry';
 import type { Clock } from '../../ports/clock.js';
+import { pause } from './pause.js';
 
 export interface RetryOptions {
   clock: Clock;
@@ -9,6 +10,11 @@ export interface RetryOptions {
   minDelayMs: number;
   maxDelayMs: number;
   factor: number;
+  /**
+   * Full jitter instead: each wait is drawn uniformly between 0 and that bound, so instances that
+   * fail together (a fleet booting at once) spread over the whole window instead of half of it.
+   */
+  fullJitter?: boolean;
   /** Aborts the loop and any attempt in flight: its reason is thrown. */
   signal?: AbortSignal;
   /** false: this failure is final, thrown at once. */
@@ -61,13 +67,15 @@ export async function retryUntil<T>(attempt: (signal: AbortSignal) => Promise<T>
   let lastError: unknown;
   const timer = setTimeout(() => limit.abort(new DeadlineExceeded(lastError)), Math.max(0, options.deadline - clock.now()));
   const signal = options.signal === undefined ? limit.signal : AbortSignal.any([limit.signal, options.signal]);
+  const full = options.fullJitter === true;
   try {
     return await pRetry(() => untilAborted(attempt(signal), signal), {
       retries: Number.POSITIVE_INFINITY,
-      minTimeout: options.minDelayMs,
-      maxTimeout: options.maxDelayMs,
+      // With full jitter the wait is drawn in shouldRetry below and p-retry adds none of its own.
+      minTimeout: full ? 0 : options.minDelayMs,
+      maxTimeout: full ? 0 : options.maxDelayMs,
       factor: options.factor,
-      randomize: true,
+      randomize: !full,
       signal,
       onFailedAttempt: ({ error }) => {
         // An attempt cut short by the deadline or a stop is not a failure of its own.
@@ -75,7 +83,11 @@ export async function retryUntil<T>(attempt: (signal: AbortSignal) => Promise<T>
         lastError = error;
         options.onFailedAttempt?.(error);
       },
-      shouldRetry: ({ error }) => !signal.aborted && options.shouldRetry(error),
+      shouldRetry: async ({ error, retriesConsumed }) => {
+        if (signal.aborted || !options.shouldRetry(error)) return false;
+        if (full) await pause(clock, Math.random() * Math.min(options.maxDelayMs, options.minDelayMs * options.factor ** retriesConsumed), signal);
+        return true;
+      },
     });
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;

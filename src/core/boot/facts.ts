@@ -36,7 +36,12 @@ export interface BootFacts {
   };
   /** How long the engine has been seen `pending` in a row (0 when not pending). */
   pendingForMs: number;
-  /** swarmId of the `cluster` parameter; undefined when not published. */
+  /**
+   * The `cluster` parameter was read: clusterSwarmId and clusterCreatedBy below mean something. It
+   * costs a GetParameter, so it is read only on the paths that compare swarms or hold an election.
+   */
+  clusterRecordRead?: boolean;
+  /** swarmId of the `cluster` parameter; undefined when not published (or not read). */
   clusterSwarmId: string | undefined;
   /** Instance that initialised the swarm of the `cluster` parameter (its `createdBy`). */
   clusterCreatedBy: string | undefined;
@@ -50,6 +55,12 @@ export interface BootFacts {
   recovery: { auto: boolean; afterMs: number };
   /** Private IPs of the other running instances of the cluster's manager ASGs. */
   managerPeers: string[];
+  /**
+   * How old the oldest fact reused from an earlier observation of this boot is (the fleet view
+   * behind managerPeers and the lock holders' states, a token or cluster record found before):
+   * 0 or absent when every fact was read during this observation.
+   */
+  reusedFactsAgeMs?: number;
   /** The join token of this instance's role exists in SSM (and decrypts). */
   tokenPresent?: boolean;
   /** The other role's token parameter exists: a swarm was published even if this role's token is gone. */
@@ -59,10 +70,24 @@ export interface BootFacts {
   locks?: LockLink[];
   unlockKeyPresent?: boolean;
   health?: HealthVerdict;
+  /** Place among the cluster's manager instances by instance id (peers.ts electionRank); undefined: no head start owed. */
+  electionRank?: number;
+  /** Time since this boot started observing. */
+  bootElapsedMs?: number;
   /** Failed joins so far in this boot: the next join starts from another manager. */
   joinFailures?: number;
   /** The known managers (record and own entries) and EC2's word on their instances: is the recorded swarm dead for good? */
   recordedManagers?: { managers: RecordedManager[]; ec2: ReadonlyMap<string, Ec2Facts> };
 }
 
-export type NeededFact = 'tokenPresent' | 'otherTokenPresent' | 'reachablePeers' | 'locks' | 'unlockKeyPresent' | 'health' | 'recordedManagers' | 'registered';
+export type NeededFact =
+  | 'tokenPresent'
+  | 'otherTokenPresent'
+  | 'reachablePeers'
+  | 'locks'
+  | 'unlockKeyPresent'
+  | 'health'
+  | 'clusterRecord'
+  | 'freshFacts'
+  | 'recordedManagers'
+  | 'registered';

@@ -1,7 +1,7 @@
 import type { BootFacts, LockLink } from './facts.js';
 import { electionGeneration } from './generation.js';
 import type { BootStep } from './step.js';
-import { MAX_LOCK_CHAIN, PENDING_GRACE_MS, SWARM_PORT } from './step.js';
+import { ELECTION_HEAD_START_MS, MAX_LOCK_CHAIN, PENDING_GRACE_MS, SWARM_PORT } from './step.js';
 import { missingManagersGone } from '../recover/missing-managers.js';
 
 const need = (fact: Extract<BootStep, { kind: 'need' }>['fact'], reason: string): BootStep => ({ kind: 'need', fact, reason });
@@ -9,6 +9,11 @@ const wait = (reason: string): BootStep => ({ kind: 'wait', reason });
 
 function hostOf(addr: string): string {
   return addr.replace(/:\d+$/, '');
+}
+
+/** A step that commits (take-lock, init, leave) is decided on facts read now, none reused from an earlier round. */
+function freshFacts(facts: BootFacts, reason: string): BootStep | undefined {
+  return (facts.reusedFactsAgeMs ?? 0) > 0 ? need('freshFacts', reason) : undefined;
 }
 
 /** Another swarm: a manager knows its swarm id; a worker only sees which managers it talks to. */
@@ -42,6 +47,8 @@ function rightSwarmReachable(facts: BootFacts): BootStep | boolean {
 function leaveOnceReachable(facts: BootFacts, why: string): BootStep {
   const reachable = rightSwarmReachable(facts);
   if (typeof reachable !== 'boolean') return reachable;
+  const fresh = reachable ? freshFacts(facts, 'leaving is decided on facts read now') : undefined;
+  if (fresh !== undefined) return fresh;
   return reachable
     ? { kind: 'leave', force: true, reason: `${why}; the right swarm is reachable, so leave and join it` }
     : wait(`${why}; staying until the cluster's token exists and one of its managers answers on ${SWARM_PORT}`);
@@ -49,17 +56,19 @@ function leaveOnceReachable(facts: BootFacts, why: string): BootStep {
 
 const REPUBLISH_HINT = '`swarmnode republish` on one of its managers publishes its tokens again';
 
+function recordedSwarmWait(facts: BootFacts): BootStep {
+  return wait(
+    `no token and no manager answers on ${SWARM_PORT}, but the cluster record says ${facts.clusterCreatedBy ?? '?'} initialised swarm ${facts.clusterSwarmId ?? '?'}: a published swarm is never initialised again; waiting for its token (${REPUBLISH_HINT})`,
+  );
+}
+
 /**
  * Whether a swarm of this cluster was ever published: then nobody inits again, whatever was deleted
- * or cannot be reached since (tokens deleted, 2377 blocked, the creator long terminated). Only a
- * chain of holders that all vanished before publishing anything leaves the election open.
+ * or cannot be reached since (tokens deleted, 2377 blocked, the creator long terminated). With no
+ * cluster record, the other role's token or a marked lock still say so. Only a chain of holders
+ * that all vanished before publishing anything leaves the election open.
  */
 function publishedBefore(facts: BootFacts, locks: readonly LockLink[]): BootStep | undefined {
-  if (facts.clusterSwarmId !== undefined) {
-    return wait(
-      `no token and no manager answers on ${SWARM_PORT}, but the cluster record says ${facts.clusterCreatedBy ?? '?'} initialised swarm ${facts.clusterSwarmId}: a published swarm is never initialised again; waiting for its token (${REPUBLISH_HINT})`,
-    );
-  }
   if (facts.otherTokenPresent === undefined) return need('otherTokenPresent', 'no manager answers: was a swarm published before (any token)?');
   if (facts.otherTokenPresent) {
     return wait(`no ${facts.role} token and no manager answers on ${SWARM_PORT}, but the other role's token is published: a swarm exists; waiting for the ${facts.role} token (${REPUBLISH_HINT})`);
@@ -75,13 +84,32 @@ function publishedBefore(facts: BootFacts, locks: readonly LockLink[]): BootStep
 
 /** The first swarm's election: never once anything of a swarm was published. */
 function election(facts: BootFacts, locks: LockLink[]): BootStep {
-  return publishedBefore(facts, locks) ?? lockStep(facts, locks);
+  return lockStep(facts, locks, () => publishedBefore(facts, locks));
 }
 
-/** Follow the lock chain to the link that decides: free, ours, held by a live peer, or too long. */
-function lockStep(facts: BootFacts, locks: LockLink[]): BootStep {
+/**
+ * Follow the lock chain to the link that decides: free, ours, held by a live peer, or too long.
+ * `published` says whether anything of a swarm was published before, which only a step towards init
+ * needs to know (it costs reads).
+ */
+function lockStep(facts: BootFacts, locks: LockLink[], published: () => BootStep | undefined = () => undefined): BootStep {
   const last = locks.at(-1);
   if (!last) return need('locks', 'no manager answers: the init lock decides who initialises');
+  // A live holder that marked nothing is initialising: the answer is to wait whatever else was
+  // published, so nothing more is read.
+  if (last.holder !== undefined && last.holder !== facts.instanceId && !last.holderGone && locks.every((l) => l.published === undefined)) {
+    return wait(`${last.holder} holds ${last.name} and is initialising: waiting for its token`);
+  }
+  const rank = facts.electionRank ?? 0;
+  if (last.holder === undefined && rank > 0 && (facts.bootElapsedMs ?? 0) < rank * ELECTION_HEAD_START_MS) {
+    return wait(`${last.name} is free: ${rank} manager instance(s) ranked before this one by instance id try it first (${Math.round((rank * ELECTION_HEAD_START_MS) / 1000)} s head start)`);
+  }
+  const before = published();
+  if (before !== undefined) return before;
+  // The steps that commit to initialising are decided on facts of this observation: a manager
+  // launched since an older fleet view may answer on 2377.
+  const fresh = freshFacts(facts, 'initialising is decided on facts read now');
+  if (fresh !== undefined && (last.holder === undefined || (last.holder === facts.instanceId && !last.holderGone))) return fresh;
   if (last.holder === undefined) {
     return { kind: 'take-lock', lock: last.name, reason: `no token and no manager answers on ${SWARM_PORT}: try to take ${last.name} (Overwrite=false)` };
   }
@@ -103,7 +131,9 @@ function lockStep(facts: BootFacts, locks: LockLink[]): BootStep {
  * first. Otherwise `otherwise` stands, with the reason no new generation starts.
  */
 function rebirthOr(facts: BootFacts, otherwise: BootStep): BootStep {
-  if (facts.role !== 'manager' || facts.clusterSwarmId === undefined || otherwise.kind !== 'wait') return otherwise;
+  if (facts.role !== 'manager' || otherwise.kind !== 'wait') return otherwise;
+  if (facts.clusterRecordRead !== true) return need('clusterRecord', `${otherwise.reason}; is a swarm recorded whose managers may all be gone?`);
+  if (facts.clusterSwarmId === undefined) return otherwise;
   if (facts.recordedManagers === undefined) return need('recordedManagers', `${otherwise.reason}; is every manager of swarm ${facts.clusterSwarmId} gone for good?`);
   const { managers, ec2 } = facts.recordedManagers;
   if (managers.length === 0) return wait(`${otherwise.reason}; no manager of swarm ${facts.clusterSwarmId} is known (record, entries), so nothing proves it dead`);
@@ -119,29 +149,41 @@ function rebirthOr(facts: BootFacts, otherwise: BootStep): BootStep {
 }
 
 function inactive(facts: BootFacts): BootStep {
+  // Probes first: they are free, while the token costs a GetParameter and a Decrypt. A worker can
+  // only join through a manager that answers, so it reads the token only once one does.
+  if (facts.reachablePeers === undefined) return need('reachablePeers', 'not in a swarm: which managers answer on 2377?');
+  const reachable = facts.reachablePeers;
+  if (facts.role === 'worker' && reachable.length === 0) {
+    return wait(facts.managerPeers.length === 0 ? 'no manager instance has an address yet' : `no manager answers on ${SWARM_PORT} yet: a worker joins only through one that answers`);
+  }
   if (facts.tokenPresent === undefined) return need('tokenPresent', 'not in a swarm: is there a join token?');
   if (facts.tokenPresent) {
     if (facts.managerPeers.length === 0) return rebirthOr(facts, wait(`the ${facts.role} token exists but no manager instance has an address yet`));
-    if (facts.reachablePeers === undefined) return need('reachablePeers', 'the engine joins through the first address: which managers answer?');
-    if (facts.reachablePeers.length === 0) return rebirthOr(facts, wait(`the ${facts.role} token exists but no manager answers on ${SWARM_PORT} yet`));
+    if (reachable.length === 0) return rebirthOr(facts, wait(`the ${facts.role} token exists but no manager answers on ${SWARM_PORT} yet`));
     return {
       kind: 'join',
-      remoteAddrs: joinOrder(facts.reachablePeers, facts.managerPeers, facts.joinFailures ?? 0).map((ip) => `${ip}:${SWARM_PORT}`),
+      remoteAddrs: joinOrder(reachable, facts.managerPeers, facts.joinFailures ?? 0).map((ip) => `${ip}:${SWARM_PORT}`),
       advertiseAddr: facts.localIpv4,
       reason: `the ${facts.role} token exists: join through every known manager, one that answers first`,
     };
   }
   if (facts.role === 'worker') return wait('no worker token yet: waiting for a manager to initialise the swarm');
-  if (facts.reachablePeers === undefined) return need('reachablePeers', 'no token: does a swarm already exist?');
-  if (facts.reachablePeers.length > 0) {
-    return wait(`no manager token in SSM, but ${facts.reachablePeers.join(', ')} answer on ${SWARM_PORT}: a swarm exists, so never init; waiting for its token to be published`);
+  if (reachable.length > 0) {
+    return wait(`no manager token in SSM, but ${reachable.join(', ')} answer on ${SWARM_PORT}: a swarm exists, so never init; waiting for its token to be published`);
   }
-  if (facts.clusterSwarmId !== undefined) return rebirthOr(facts, election(facts, facts.locks ?? []));
+  // The record names the generation whose election this is, so it is read before any lock.
+  if (facts.clusterRecordRead !== true) return need('clusterRecord', 'no token and no manager answers: was a swarm published before (the cluster record)?');
+  if (facts.clusterSwarmId !== undefined) return rebirthOr(facts, recordedSwarmWait(facts));
   return election(facts, facts.locks ?? []);
 }
 
 function active(facts: BootFacts): BootStep {
   const { engine } = facts;
+  // Which swarm is this cluster's is the record's word; a manager compares (a leaderless one may
+  // not even show its swarm's id) and keeps its own place in the record.
+  if ((engine.clusterId !== undefined || facts.role === 'manager') && facts.clusterRecordRead !== true) {
+    return need('clusterRecord', `member of swarm ${engine.clusterId ?? '?'}: is it the cluster's?`);
+  }
   // Before the other-swarm check: the holder that initialised publishes its swarm, first marking
   // its lock (so that deleting the record and tokens later cannot reopen the election), then the
   // record and both tokens. A manager of the recorded swarm re-publishes missing tokens too.

@@ -26,3 +26,9 @@ export const PENDING_GRACE_MS = 60_000;
 export const SWARM_PORT = 2377;
 /** Successor locks are bounded: more vanished holders in a row than this is not a boot to automate. */
 export const MAX_LOCK_CHAIN = 10;
+/**
+ * Head start a free init lock gives each manager ranked before this one (peers.ts electionRank):
+ * long enough for the first to take the lock and open 2377, short enough that a first candidate
+ * that never boots delays the election by seconds. Not a safety rule: the lock decides.
+ */
+export const ELECTION_HEAD_START_MS = 5_000;

@@ -1,13 +1,18 @@
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeAutoScalingInstancesCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
+import { lazyClient } from '../../../src/adapters/lazy-client.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AwsFleet } from '../../../src/adapters/aws-fleet.js';
 import { AccessDeniedError } from '../../../src/errors/access-denied-error.js';
 
 const asg = mockClient(AutoScalingClient);
 const ec2 = mockClient(EC2Client);
-const fleet = () => new AwsFleet(new AutoScalingClient({ region: 'eu-west-1' }), new EC2Client({ region: 'eu-west-1' }));
+const fleet = () =>
+  new AwsFleet(
+    lazyClient(() => import('@aws-sdk/client-auto-scaling'), (sdk) => new sdk.AutoScalingClient({ region: 'eu-west-1' })),
+    lazyClient(() => import('@aws-sdk/client-ec2'), (sdk) => new sdk.EC2Client({ region: 'eu-west-1' })),
+  );
 // Only the fields the adapter reads; the SDK type requires many more that a response always carries.
 const group = (name: string, role: string, ids: string[]): AutoScalingGroup => ({
   MinSize: 0,

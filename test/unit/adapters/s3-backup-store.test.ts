@@ -1,5 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { lazyClient } from '../../../src/adapters/lazy-client.js';
 import { S3BackupStore } from '../../../src/adapters/s3-backup-store.js';
 import { AccessDeniedError } from '../../../src/errors/access-denied-error.js';
 import { BackupBucketMissingError } from '../../../src/errors/backup-bucket-missing-error.js';
@@ -15,7 +16,7 @@ describe('S3BackupStore', () => {
   let s3: S3Client;
   let key: { keyId: string; arn: string };
   const store = (over: Partial<ConstructorParameters<typeof S3BackupStore>[1]> = {}): S3BackupStore =>
-    new S3BackupStore(s3, { bucket: BUCKET, kmsKey: 'alias/lab-manager', cluster: 'lab', ...over });
+    new S3BackupStore(lazyClient(async () => import('@aws-sdk/client-s3'), () => s3), { bucket: BUCKET, kmsKey: 'alias/lab-manager', cluster: 'lab', ...over });
 
   beforeEach(async () => {
     f = await startFixture();

@@ -1,6 +1,7 @@
 import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import { lazyClient } from '../../../src/adapters/lazy-client.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SsmKmsSecretStore } from '../../../src/adapters/ssm-kms-secret-store.js';
 import { SecretUnreadableError } from '../../../src/errors/secret-unreadable-error.js';
@@ -9,7 +10,12 @@ import { Secret } from '../../../src/log/secret.js';
 const ssm = mockClient(SSMClient);
 const kms = mockClient(KMSClient);
 const config = { cluster: 'prod', ssmPrefix: '/swarmnode/prod', managerKmsKey: 'alias/m', workerKmsKey: 'alias/w' };
-const store = () => new SsmKmsSecretStore(new SSMClient({ region: 'eu-west-1' }), new KMSClient({ region: 'eu-west-1' }), config);
+const store = () =>
+  new SsmKmsSecretStore(
+    lazyClient(() => import('@aws-sdk/client-ssm'), (sdk) => new sdk.SSMClient({ region: 'eu-west-1' })),
+    lazyClient(() => import('@aws-sdk/client-kms'), (sdk) => new sdk.KMSClient({ region: 'eu-west-1' })),
+    config,
+  );
 const named = (name: string) => Object.assign(new Error(name), { name });
 
 describe('SsmKmsSecretStore', () => {

@@ -169,6 +169,7 @@ export class FakeSecrets implements Partial<SecretStore> {
   writes: string[] = [];
   lockReads: string[] = [];
   reads = 0;
+  clusterReads = 0;
   async readToken(role: 'manager' | 'worker'): Promise<Secret | undefined> {
     this.reads += 1;
     const value = this.stored.get(role);
@@ -179,6 +180,7 @@ export class FakeSecrets implements Partial<SecretStore> {
     this.writes.push(role);
   }
   async readCluster(): Promise<ClusterRecord | undefined> {
+    this.clusterReads += 1;
     return this.cluster;
   }
   async writeCluster(record: ClusterRecord): Promise<void> {

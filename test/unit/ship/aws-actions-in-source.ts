@@ -14,6 +14,11 @@ const iamPrefixByClient: Record<string, string> = {
 const iamNameOf: Record<string, string> = { 's3:ListObjectsV2': 's3:ListBucket' };
 
 const sdkImport = /import\s+(type\s+)?\{([^}]*)\}\s+from\s+'@aws-sdk\/(client-[a-z0-9-]+)'/g;
+/**
+ * A command made from a lazily loaded SDK package (adapters/lazy-client.ts): `new ssm.sdk.GetParameterCommand(`,
+ * the variable named after the service's IAM prefix.
+ */
+const lazyCommand = /\bnew\s+(\w+)\.sdk\.(\w+)Command\(/g;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -23,7 +28,8 @@ function sourceFiles(dir: string): string[] {
 
 /**
  * Every IAM action the code can call, derived from the SDK command classes (and paginators) it
- * imports as values: `GetParameterCommand` from client-ssm is `ssm:GetParameter`.
+ * imports as values or makes from a lazily loaded package: `GetParameterCommand` from client-ssm is
+ * `ssm:GetParameter`.
  */
 export function awsActionsInSource(dir: string): Set<string> {
   const actions = new Set<string>();
@@ -38,6 +44,10 @@ export function awsActionsInSource(dir: string): Set<string> {
         const operation = /^(\w+)Command$/.exec(name)?.[1] ?? /^paginate(\w+)$/.exec(name)?.[1];
         if (operation) actions.add(iamNameOf[`${prefix}:${operation}`] ?? `${prefix}:${operation}`);
       }
+    }
+    for (const [, service, operation] of readFileSync(file, 'utf8').matchAll(lazyCommand)) {
+      if (!Object.values(iamPrefixByClient).includes(service!)) throw new Error(`${file} makes a command of '${service}': name the client variable after its IAM prefix (${Object.values(iamPrefixByClient).join(', ')})`);
+      actions.add(`${service}:${operation}`);
     }
   }
   return actions;

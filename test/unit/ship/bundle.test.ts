@@ -38,6 +38,24 @@ describe('bundle for the single executable', () => {
     expect(exported).toEqual(['MODULE_NOT_FOUND', 'MODULE_NOT_FOUND', 'MODULE_NOT_FOUND']);
   });
 
+  it('leaves out the SSH and BuildKit transports: they load (dockerode requires them at start) but refuse to be used', async () => {
+    const entry = write(
+      [
+        "const { Client } = require('ssh2');",
+        "const grpc = require('@grpc/grpc-js');",
+        'const refused = [];',
+        'for (const use of [() => new Client(), () => new grpc.Server()]) {',
+        '  try { use(); refused.push(false); } catch (error) { refused.push(/DOCKER_HOST must be a unix:\\/\\/ or tcp:\\/\\/ address/.test(error.message)); }',
+        '}',
+        'module.exports = refused;',
+      ].join('\n'),
+    );
+    const outfile = join(dir, 'out.cjs');
+    await bundle({ entry, outfile });
+    expect((await import(outfile)).default).toEqual([true, true]);
+    expect(readFileSync(outfile, 'utf8')).not.toContain('ssh-userauth');
+  });
+
   it('keeps builtins, static or dynamic, as the only external imports', async () => {
     const entry = write("const os = require('node:os');\nmodule.exports = () => import('node:fs').then(() => os.arch());\n");
     const outfile = join(dir, 'out.cjs');

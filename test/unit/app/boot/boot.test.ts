@@ -133,7 +133,7 @@ describe('boot', () => {
     const error = await failure(run(world, 'worker'));
     expect(error).toBeInstanceOf(GaveUpError);
     expect((error as GaveUpError).exitCode).toBe(75);
-    expect((error as GaveUpError).message).toMatch(/gave up after 2m: no worker token yet/);
+    expect((error as GaveUpError).message).toMatch(/gave up after 2m: no manager answers on 2377 yet/);
     expect(world.clock.now() - started).toBeGreaterThanOrEqual(JOIN_TIMEOUT_MS);
     expect(world.clock.now() - started).toBeLessThan(JOIN_TIMEOUT_MS + 5_000);
     expect(world.fleet.unhealthy).toEqual([SELF.instanceId]);
@@ -198,7 +198,9 @@ describe('boot', () => {
   });
 
   it('SIGTERM while waiting ends boot at once, without reporting the instance Unhealthy', async () => {
-    const world = new BootWorld('worker');
+    // A manager answers but no worker token is published yet: boot waits, reading the token each round.
+    const world = new BootWorld('worker').withManagers(managerInstance('i-m1', '10.0.0.6'));
+    world.probe.open.add('10.0.0.6');
     const stop = new AbortController();
     const readToken = world.secrets.readToken.bind(world.secrets);
     world.secrets.readToken = async (role) => {

@@ -5,9 +5,12 @@ import { BootWorld, managerInstance, SELF } from '../boot-fakes.js';
 import { UNKNOWN_HOLDER_GRACE_MS } from '../../../../src/app/boot/observer.js';
 import { formatLockValue } from '../../../../src/core/boot/lock-value.js';
 
-/** A manager with no token in SSM and no peer answering on 2377: the lock chain decides. */
+/**
+ * A manager with no token in SSM and no peer answering on 2377: the lock chain decides. The peer's
+ * id sorts after SELF's, so SELF is the first candidate and owes no head start.
+ */
 function electing(): BootWorld {
-  return new BootWorld('manager').withManagers(managerInstance('i-peer', '10.0.0.6'));
+  return new BootWorld('manager').withManagers(managerInstance('i-x-peer', '10.0.0.6'));
 }
 
 const observe = (world: BootWorld) => new BootObserver(world.observerDeps(), SELF, 'manager', 'lab', world.target).observe();
@@ -17,6 +20,40 @@ describe('BootObserver: the init-lock chain', () => {
     const { facts, step } = await observe(electing());
     expect(facts.locks).toEqual([{ name: 'init-lock', holder: undefined, holderGone: false }]);
     expect(step).toMatchObject({ kind: 'take-lock', lock: 'init-lock' });
+  });
+
+  it('a free lock, a manager ranked before this one by instance id: it gets a head start, nothing more is read', async () => {
+    const world = new BootWorld('manager').withManagers(managerInstance('i-a-first', '10.0.0.6'));
+    const { step } = await observe(world);
+    expect(step).toMatchObject({ kind: 'wait', reason: expect.stringMatching(/ranked before this one by instance id try it first/) });
+    expect(world.secrets.locks.size).toBe(0);
+    expect(world.secrets.clusterReads).toBe(0);
+  });
+
+  it('waiting on a live lock holder, nothing answering: later rounds read nothing; once a manager answers, the token is read', async () => {
+    const world = electing();
+    world.secrets.locks.set('init-lock', 'i-x-peer');
+    const observer = new BootObserver(world.observerDeps(), SELF, 'manager', 'lab', world.target, { viewMaxAgeMs: 60_000 });
+    expect((await observer.observe()).step.kind).toBe('wait');
+    const [tokenReads, lockReads] = [world.secrets.reads, world.secrets.lockReads.length];
+    expect((await observer.observe()).step.kind).toBe('wait');
+    expect([world.secrets.reads, world.secrets.lockReads.length]).toEqual([tokenReads, lockReads]);
+    world.probe.open.add('10.0.0.6');
+    expect((await observer.observe()).step.kind).toBe('wait');
+    expect(world.secrets.reads).toBe(tokenReads + 1);
+  });
+
+  it('a head start that runs out: the free lock is taken only on facts all read anew', async () => {
+    const world = new BootWorld('manager').withManagers(managerInstance('i-a-first', '10.0.0.6'));
+    const observer = new BootObserver(world.observerDeps(), SELF, 'manager', 'lab', world.target, { viewMaxAgeMs: 60_000 });
+    expect((await observer.observe()).step.kind).toBe('wait');
+    const [tokenReads, lockReads] = [world.secrets.reads, world.secrets.lockReads.length];
+    world.clock.time = world.clock.now() + 6_000;
+    const { facts, step } = await observer.observe();
+    expect(step).toMatchObject({ kind: 'take-lock', lock: 'init-lock' });
+    expect(facts.reusedFactsAgeMs).toBe(0);
+    expect(world.secrets.reads).toBeGreaterThan(tokenReads);
+    expect(world.secrets.lockReads.length).toBeGreaterThan(lockReads);
   });
 
   it('a peer answers on 2377: a swarm exists, the lock is not even read', async () => {
@@ -29,9 +66,9 @@ describe('BootObserver: the init-lock chain', () => {
 
   it('init-lock held by a running peer: wait for its token, no successor lock', async () => {
     const world = electing();
-    world.secrets.locks.set('init-lock', 'i-peer');
+    world.secrets.locks.set('init-lock', 'i-x-peer');
     const { facts, step } = await observe(world);
-    expect(facts.locks).toEqual([{ name: 'init-lock', holder: 'i-peer', holderGone: false }]);
+    expect(facts.locks).toEqual([{ name: 'init-lock', holder: 'i-x-peer', holderGone: false }]);
     expect(step.kind).toBe('wait');
   });
 
@@ -83,12 +120,12 @@ describe('BootObserver: the init-lock chain', () => {
     expect(world.secrets.lockReads).toEqual(['init-lock']);
   });
 
-  it('the worker token left after the manager token was deleted: a swarm was published, the lock is not even read', async () => {
+  it('the worker token left after the manager token was deleted: a swarm was published, the free lock is not taken', async () => {
     const world = electing();
     world.secrets.stored.set('worker', 'SWMTKN-w-1');
     const { step } = await observe(world);
-    expect(step.kind).toBe('wait');
-    expect(world.secrets.lockReads).toEqual([]);
+    expect(step).toMatchObject({ kind: 'wait', reason: expect.stringMatching(/the other role's token is published/) });
+    expect(world.secrets.locks.size).toBe(0);
   });
 
   it('a STOPPED holder is not gone (it can be started again and would init): wait', async () => {
@@ -110,11 +147,11 @@ describe('BootObserver: the init-lock chain', () => {
   it('this instance holds init-lock but finds init-lock-<self>: superseded, it must not init', async () => {
     const world = electing();
     world.secrets.locks.set('init-lock', SELF.instanceId);
-    world.secrets.locks.set(`init-lock-${SELF.instanceId}`, 'i-peer');
+    world.secrets.locks.set(`init-lock-${SELF.instanceId}`, 'i-x-peer');
     const { facts, step } = await observe(world);
     expect(facts.locks).toEqual([
       { name: 'init-lock', holder: SELF.instanceId, holderGone: true },
-      { name: `init-lock-${SELF.instanceId}`, holder: 'i-peer', holderGone: false },
+      { name: `init-lock-${SELF.instanceId}`, holder: 'i-x-peer', holderGone: false },
     ]);
     expect(step.kind).toBe('wait');
   });
