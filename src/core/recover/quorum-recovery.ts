@@ -103,15 +103,24 @@ export function decideQuorumRecovery(facts: RecoveryFacts): RecoveryStep {
     return { kind: 'refuse', reason: `${lost}; the cluster record (swarm ${record.swarmId}) does not list this manager, and its engine cannot say which swarm it is in` };
   }
   const verdict = missingManagersGone(missing.map((m) => ({ addr: m.addr, recorded: recordedAs(record, m) })), facts.ec2, facts.now, facts.recoverAfterMs);
-  if (!verdict.gone) return verdict.final ? { kind: 'refuse', reason: `${lost}; ${verdict.why}` } : { kind: 'wait', reason: `${lost}; ${verdict.why}` };
   const name = recoveryLockName(record, missing.map((m) => m.nodeId));
+  const lock = facts.lock?.name === name ? facts.lock : undefined;
+  const holder = lock?.holder === undefined ? undefined : record.managers.find((m) => m.instanceId === lock.holder);
+  const rejoin: RecoveryStep | undefined =
+    lock?.recovered === true && holder !== undefined && lock.holder !== facts.instanceId
+      ? { kind: 'rejoin', remoteAddrs: [`${holder.addr}:2377`], reason: `${lock.holder} recovered the swarm (${name}): leave this raft and join it as a manager` }
+      : undefined;
+  if (!verdict.gone) {
+    if (!verdict.final) return { kind: 'wait', reason: `${lost}; ${verdict.why}` };
+    // Another survivor may have recovered this very loss already: its leader then wrote the new raft
+    // into the record, which no longer lists the members this dead raft still waits for.
+    if (lock === undefined) return { kind: 'need-lock', lock: name, reason: `${lost}; ${verdict.why}: did another survivor recover this loss (${name})?` };
+    return rejoin ?? { kind: 'refuse', reason: `${lost}; ${verdict.why}` };
+  }
   const proven = `${lost}; every missing manager is gone for good: ${verdict.why}`;
   if (!facts.autoRecover) return { kind: 'advise', reason: `${proven}: one survivor would run --force-new-cluster (SWARMNODE_AUTO_RECOVER=false; set it to true, or run \`docker swarm init --force-new-cluster\` on one manager only)` };
-  const lock = facts.lock;
-  if (lock === undefined || lock.name !== name) return { kind: 'need-lock', lock: name, reason: `${proven}: who recovers is decided by ${name}` };
+  if (lock === undefined) return { kind: 'need-lock', lock: name, reason: `${proven}: who recovers is decided by ${name}` };
   if (lock.holder === undefined) return { kind: 'take-lock', lock: name, reason: `${proven}: take ${name} (Overwrite=false)` };
   if (lock.holder === facts.instanceId) return { kind: 'force-new-cluster', lock: name, advertiseAddr: facts.advertiseAddr, reason: `${proven}: this instance holds ${name}, force a new cluster` };
-  const holder = record.managers.find((m) => m.instanceId === lock.holder);
-  if (!lock.recovered || holder === undefined) return { kind: 'wait', reason: `${proven}: ${lock.holder} holds ${name} and is recovering` };
-  return { kind: 'rejoin', remoteAddrs: [`${holder.addr}:2377`], reason: `${lock.holder} recovered the swarm (${name}): leave this raft and join it as a manager` };
+  return rejoin ?? { kind: 'wait', reason: `${proven}: ${lock.holder} holds ${name} and is recovering` };
 }
