@@ -139,10 +139,6 @@ export class SsmKmsSecretStore implements SecretStore {
     return found;
   }
 
-  async isRegistered(instanceId: string): Promise<boolean> {
-    return (await this.get(`managers/${instanceId}`, false)) !== undefined;
-  }
-
   async unregisterManager(instanceId: string): Promise<void> {
     await this.deleteParameter(`managers/${instanceId}`);
   }

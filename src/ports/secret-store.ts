@@ -55,8 +55,6 @@ export interface SecretStore {
   registerManager(manager: RecordedManager): Promise<void>;
   /** Every `managers/*` entry (GetParametersByPath). */
   registeredManagers(): Promise<RecordedManager[]>;
-  /** `managers/<instance id>` of this instance, if it registered. */
-  isRegistered(instanceId: string): Promise<boolean>;
   /** Deletes an entry (its instance is gone for good); no error when it is already gone. */
   unregisterManager(instanceId: string): Promise<void>;
   /** PutParameter Overwrite=false: true when this call created it, false when it existed. */

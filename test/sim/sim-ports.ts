@@ -359,10 +359,6 @@ class SimSecrets implements SecretStore {
     );
   }
 
-  async isRegistered(instanceId: string): Promise<boolean> {
-    return (await this.get(`managers/${instanceId}`)) !== undefined;
-  }
-
   unregisterManager(instanceId: string): Promise<void> {
     return this.deleteParameter(`managers/${instanceId}`);
   }

@@ -30,6 +30,8 @@ export interface ActContext {
   /** The token the observation that decided a join read. */
   token: Secret | undefined;
   joinFailed(): void;
+  /** This manager's own entry was written. */
+  registered(): void;
   /** Restores the newest backup of the cluster's previous swarm; undefined when backups are off. */
   restore: (() => Promise<unknown>) | undefined;
 }
@@ -85,6 +87,7 @@ async function register(ctx: ActContext): Promise<void> {
   const info = await ctx.engine.info();
   const self = { instanceId: ctx.identity.instanceId, addr: ctx.identity.localIpv4, nodeId: info.nodeId };
   await ctx.secrets.registerManager(self);
+  ctx.registered();
   ctx.log.info({ action: 'register', manager: self }, 'wrote this manager\'s entry (managers/<instance id>)');
 }
 

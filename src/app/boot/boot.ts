@@ -156,7 +156,7 @@ async function round(context: BootContext, identity: InstanceIdentity, found: Di
       default:
         // Nothing new starts once the deadline passed: giving up must see the last step's effect.
         signal.throwIfAborted();
-        acting.current = act(step, { engine: services.engine, secrets: found.secrets, clock: services.clock, identity, log, token, joinFailed: () => observer.joinFailed(), restore: restorer(context, found) });
+        acting.current = act(step, { engine: services.engine, secrets: found.secrets, clock: services.clock, identity, log, token, joinFailed: () => observer.joinFailed(), registered: () => observer.registered(), restore: restorer(context, found) });
         await acting.current;
     }
   }

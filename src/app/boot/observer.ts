@@ -82,6 +82,7 @@ export class BootObserver {
    */
   #electionWait: (Known<ElectionFacts> & { viewReadAt: number }) | undefined;
   #joinFailures = 0;
+  #registered = false;
   readonly #viewMaxAgeMs: number;
   readonly #startedAt: number;
 
@@ -104,6 +105,11 @@ export class BootObserver {
   joinFailed(): void {
     this.#joinFailures++;
     this.#token = undefined;
+  }
+
+  /** This manager wrote its own entry in this boot: no need to read it back. */
+  registered(): void {
+    this.#registered = true;
   }
 
   async observe(): Promise<Observation> {
@@ -170,6 +176,7 @@ export class BootObserver {
       bootElapsedMs: now - this.#startedAt,
       reusedFactsAgeMs: Math.max(0, ...reused),
       joinFailures: this.#joinFailures,
+      ...(this.#registered ? { registered: true } : {}),
       ...(this.#token === undefined ? {} : { tokenPresent: true }),
       ...(this.#otherToken === undefined ? {} : { otherTokenPresent: true }),
     };
@@ -219,8 +226,6 @@ export class BootObserver {
         const ids = [...new Set(managers.map((m) => m.instanceId).filter((id) => id !== ''))];
         return { recordedManagers: { managers, ec2: ids.length === 0 ? new Map() : await this.deps.fleet.ec2Facts(ids) } };
       }
-      case 'registered':
-        return { registered: await this.deps.secrets.isRegistered(this.identity.instanceId) };
       case 'unlockKeyPresent':
         return { unlockKeyPresent: (await this.deps.secrets.readUnlockKey()) !== undefined };
       case 'health':

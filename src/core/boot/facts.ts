@@ -49,7 +49,7 @@ export interface BootFacts {
   clusterGeneration: number | undefined;
   /** The record lists this instance among the swarm's managers. */
   recordedManager: boolean;
-  /** This manager's own entry (`managers/<instance id>`) exists. */
+  /** This manager wrote its own entry (`managers/<instance id>`) in this boot. */
   registered?: boolean;
   /** SWARMNODE_AUTO_RECOVER and SWARMNODE_RECOVER_AFTER: whether and when a dead generation is reborn. */
   recovery: { auto: boolean; afterMs: number };
@@ -89,5 +89,4 @@ export type NeededFact =
   | 'health'
   | 'clusterRecord'
   | 'freshFacts'
-  | 'recordedManagers'
-  | 'registered';
+  | 'recordedManagers';

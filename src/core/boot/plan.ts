@@ -218,8 +218,8 @@ function active(facts: BootFacts): BootStep {
   // Recovery proves a missing manager gone only from the record: a manager that joined is in it
   // before it counts as a member, not only once the leader's next round has seen it.
   if (facts.role === 'manager' && engine.controlAvailable && facts.clusterSwarmId === engine.clusterId && !facts.recordedManager) {
-    if (facts.registered === undefined) return need('registered', `manager ${engine.nodeId} is not in the record's list yet: has it its own entry?`);
-    if (!facts.registered) return { kind: 'register', reason: `manager ${engine.nodeId} is known to neither the record nor its own entry: write its entry, so recovery can account for it` };
+    // Written without reading it first: the write costs what the read would, and is idempotent.
+    if (facts.registered !== true) return { kind: 'register', reason: `manager ${engine.nodeId} is not in the record's list yet: write its own entry, so recovery can account for it` };
   }
   if (facts.health === undefined) return need('health', `member ${engine.nodeId}: is it healthy?`);
   if (!facts.health.healthy) return wait(`member ${engine.nodeId} is not healthy yet: ${facts.health.reason}`);

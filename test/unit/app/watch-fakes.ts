@@ -230,9 +230,6 @@ export class FakeSecrets implements Partial<SecretStore> {
   async registeredManagers(): Promise<RecordedManager[]> {
     return [...this.registrations.values()];
   }
-  async isRegistered(instanceId: string): Promise<boolean> {
-    return this.registrations.has(instanceId);
-  }
   async unregisterManager(instanceId: string): Promise<void> {
     this.registrations.delete(instanceId);
     this.writes.push(`-managers/${instanceId}`);

@@ -47,7 +47,7 @@ export function awsActionsInSource(dir: string): Set<string> {
     }
     for (const [, service, operation] of readFileSync(file, 'utf8').matchAll(lazyCommand)) {
       if (!Object.values(iamPrefixByClient).includes(service!)) throw new Error(`${file} makes a command of '${service}': name the client variable after its IAM prefix (${Object.values(iamPrefixByClient).join(', ')})`);
-      actions.add(`${service}:${operation}`);
+      actions.add(iamNameOf[`${service}:${operation}`] ?? `${service}:${operation}`);
     }
   }
   return actions;
