@@ -62,7 +62,8 @@ describe('lifecycle: a scheduled reboot drains ahead and re-activates after', ()
     expect(lab.cloud.instance(victim)).toMatchObject({ lifecycleState: 'InService', health: 'Healthy' });
     expect(lab.cloud.lifecycleOutcomes(victim).filter((o) => o.transition === 'terminating')).toEqual([]);
     // Drained before the reboot took the node down, re-activated only after it was back.
-    const states = watched.samples.flatMap((s) => (s.value instanceof Error || s.value === undefined ? [] : [`${s.value.Spec.Availability}/${s.value.Status.State}`]));
+    // The sampler may stop before it sees what `back` saw: that row ends the history.
+    const states = [...watched.samples, { value: back }].flatMap((s) => (s.value instanceof Error || s.value === undefined ? [] : [`${s.value.Spec.Availability}/${s.value.Status.State}`]));
     const firstDown = states.indexOf('drain/down');
     if (firstDown >= 0) expect(states.slice(firstDown).indexOf('active/ready')).toBeGreaterThan(0);
     expect(states.indexOf('drain/ready')).toBeLessThan(states.lastIndexOf('active/ready'));

@@ -81,9 +81,11 @@ describe('watch: the reconciler reaps what crashed, never what is only unreachab
     expect(status.code).toBe(1);
     const report = JSON.parse(status.stdout) as { quorumLost: boolean; advice: string[]; rows: unknown[] };
     expect(report.quorumLost).toBe(true);
-    expect(report.advice.join(' ')).toContain('docker swarm init --force-new-cluster');
+    // The crashed instances are terminated, but only since seconds: recovery waits out
+    // SWARMNODE_RECOVER_AFTER, and status says so rather than offering a manual force-new-cluster.
+    expect(report.advice.join(' ')).toMatch(/quorum is lost; recovery under way: .*SWARMNODE_RECOVER_AFTER/);
+    expect(report.advice.join(' ')).not.toContain('docker swarm init --force-new-cluster');
     const text = await lab.runAgent(survivor, ['status']);
-    expect(text.stdout).toContain('quorum');
-    expect(text.stdout).toContain('--force-new-cluster');
+    expect(text.stdout).toContain('recovery under way');
   });
 });
