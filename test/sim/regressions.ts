@@ -258,4 +258,10 @@ export const REGRESSIONS: Regression[] = [
     setup: { seed: 443_396_332, managers: 5, workers: 0, terminatingHeartbeatMs: 60_000, spotWorkers: false },
     commands: [advance(145_808), { kind: 'lose-managers', all: false, pick: 0 }, advance(35_830), { kind: 'detach', pick: 7 }, { kind: 'launch', role: 'worker' }, advance(103_230), { kind: 'cut-az', az: 0, cut: false }],
   },
+  {
+    name: 'a manager rebooted while AWS denies everything and autolock is turned on: its engine comes back locked and is unlocked',
+    found: 'random search (fc.assert seed 1149577988, 5 and 7 managers) after the economy merge: boot failed on the denial (exit 77) before unlocking, and nothing in watch ever unlocked the engine',
+    setup: { seed: 1, managers: 5, workers: 0, terminatingHeartbeatMs: 60_000, spotWorkers: false },
+    commands: [advance(9_202), { kind: 'fault', service: 'aws', mode: 'denied', ms: 10_001 }, { kind: 'reboot', pick: 0 }, { kind: 'autolock', mode: 'on' }, advance(10_000), { kind: 'launch', role: 'manager' }],
+  },
 ];

@@ -18,10 +18,13 @@ export interface OrphanCheckDeps {
 }
 
 /**
- * A worker's watch, every poll: do any of the managers its engine knows still answer on 2377? A
- * worker of a swarm whose managers all died for good (a new generation was started) is never told;
- * after `silenceMs` of silence boot's procedure decides with the cluster's facts (leave and join the
- * current swarm, or nothing when the silence was a partition). Costs no AWS call while any answers.
+ * Every poll, a node cut off from its swarm by itself is handed to boot's procedure:
+ * - an engine still locked (autolock) after boot ended, say boot failed on an AWS outage while the
+ *   engine restarted locked: boot unlocks it with the key from SSM (unlocking changes no membership);
+ * - a worker none of whose managers answers on 2377: a worker of a swarm whose managers all died for
+ *   good (a new generation was started) is never told; after `silenceMs` of silence boot decides
+ *   with the cluster's facts (leave and join the current swarm, or nothing when the silence was a
+ *   partition). Costs no AWS call while any answers.
  */
 export class OrphanCheck {
   #silentSince: number | undefined;
@@ -31,6 +34,11 @@ export class OrphanCheck {
   async round(): Promise<void> {
     const { engine, probe, clock, log } = this.deps;
     const info = await engine.info();
+    if (info.localNodeState === 'locked') {
+      log.warn({ nodeId: info.nodeId }, 'the engine is locked (autolock) and nothing unlocked it: boot\'s procedure unlocks it with the key from SSM');
+      await this.deps.boot();
+      return;
+    }
     if (info.localNodeState !== 'active' || info.controlAvailable || info.remoteManagers.length === 0) {
       this.#silentSince = undefined;
       return;

@@ -15,7 +15,7 @@ function setup() {
   return { clock, engine, probe, check, boots: () => boots };
 }
 
-describe('OrphanCheck (a worker whose managers are all gone)', () => {
+describe('OrphanCheck (a node cut off from its swarm by itself)', () => {
   it('any of its managers answers: nothing, ever', async () => {
     const { clock, probe, check, boots } = setup();
     probe.open.add('10.0.0.2');
@@ -64,5 +64,18 @@ describe('OrphanCheck (a worker whose managers are all gone)', () => {
     await clock.sleep(SILENCE);
     await check.round();
     expect(boots()).toBe(0);
+  });
+
+  it('an engine left locked (boot failed before unlocking it): boot\'s procedure at once, every round while it stays locked', async () => {
+    const { engine, probe, check, boots } = setup();
+    probe.open.add('10.0.0.1');
+    engine.info_ = { ...engine.info_, localNodeState: 'locked' };
+    await check.round();
+    expect(boots()).toBe(1);
+    await check.round();
+    expect(boots()).toBe(2);
+    engine.info_ = { ...engine.info_, localNodeState: 'active' };
+    await check.round();
+    expect(boots()).toBe(2);
   });
 });
