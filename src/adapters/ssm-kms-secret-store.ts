@@ -13,6 +13,9 @@ import type { LazyClient } from './lazy-client.js';
 export type LazySsm = LazyClient<typeof SsmSdk, SSMClient>;
 export type LazyKms = LazyClient<typeof KmsSdk, KMSClient>;
 
+/** How long a successful key check stands: a boot's election, not the life of a watch. */
+const KEYS_CHECK_VALID_MS = 5 * 60_000;
+
 interface StoredParameter {
   name: string;
   value: string;
@@ -32,7 +35,7 @@ interface Sealing {
  * SecureString holding the plain value is accepted too, to adopt a swarm made by hand.
  */
 export class SsmKmsSecretStore implements SecretStore {
-  #keysVerified = false;
+  #keysVerifiedAt: number | undefined;
 
   constructor(
     private readonly ssm: LazySsm,
@@ -178,12 +181,15 @@ export class SsmKmsSecretStore implements SecretStore {
     }
   }
 
-  /** Once both keys encrypted, the process does not ask again (boot checks before take-lock and again before init). */
+  /**
+   * Both keys encrypt. Boot checks before take-lock and again before init, seconds apart: a check
+   * stands for KEYS_CHECK_VALID_MS, so a long-running watch (a rebirth months later) checks anew.
+   */
   async verifyKeys(): Promise<void> {
-    if (this.#keysVerified) return;
+    if (this.#keysVerifiedAt !== undefined && Date.now() - this.#keysVerifiedAt < KEYS_CHECK_VALID_MS) return;
     const probe = new Secret('swarmnode key check');
     await Promise.all((['manager', 'worker'] as const).map((role) => this.seal(probe, this.sealing(role))));
-    this.#keysVerified = true;
+    this.#keysVerifiedAt = Date.now();
   }
 }
 

@@ -62,8 +62,12 @@ describe('recovery: quorum regained with no hands', () => {
     const reachable = rows.filter((n) => n.ManagerStatus?.Reachability === 'reachable');
     expect(reachable).toHaveLength(3);
     await until('web at its replicas', async () => ((await runningTasks(lab, survivor, 'web')).length === REPLICAS ? true : undefined), 120_000);
-    const ls = await lab.dockerCli(survivor, ['service', 'ls', '--format', '{{.Name}} {{.Replicas}}']);
-    expect(ls.stdout.trim()).toBe(`web ${REPLICAS}/${REPLICAS}`);
+    // `service ls` also counts the tasks the dead managers' nodes last reported running, until the
+    // leader removes those nodes (SWARMNODE_REAP_AFTER): then it shows exactly the replicas.
+    await until(`service ls says web ${REPLICAS}/${REPLICAS}`, async () => {
+      const ls = await lab.dockerCli(survivor, ['service', 'ls', '--format', '{{.Name}} {{.Replicas}}']);
+      return ls.stdout.trim() === `web ${REPLICAS}/${REPLICAS}` ? true : undefined;
+    }, 120_000);
     // The dead managers' nodes are gone, and the record lists the raft as it is now.
     await until('no stale node left', async () => ((await anyManagerNodes(lab, idsOf(lab, 'manager'))).rows.length === 5 ? true : undefined), 120_000);
     const record = JSON.parse(lab.cloud.parameter(`/swarmnode/${lab.cluster}/cluster`)!.value) as { generation: number; managers: { instanceId: string }[] };

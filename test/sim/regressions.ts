@@ -264,4 +264,22 @@ export const REGRESSIONS: Regression[] = [
     setup: { seed: 1, managers: 5, workers: 0, terminatingHeartbeatMs: 60_000, spotWorkers: false },
     commands: [advance(9_202), { kind: 'fault', service: 'aws', mode: 'denied', ms: 10_001 }, { kind: 'reboot', pick: 0 }, { kind: 'autolock', mode: 'on' }, advance(10_000), { kind: 'launch', role: 'manager' }],
   },
+  {
+    name: 'issue 10: three of five managers lost while Auto Scaling denies every call: the survivor that lost the race leaves the dead raft, its boot fails, and it must still come back',
+    found: 'random search in CI (5 and 7 managers) on the merged code: the rejoin\'s boot failed on the denial (exit 1) and nothing ran it again, leaving the manager out of the swarm for good; the schedule no longer reaches that state once boots re-read their facts after acting, and the quorum monitor now runs boot again each round until the manager is a member (unit test in quorum-monitor.test.ts)',
+    setup: { seed: 1, managers: 5, workers: 0, terminatingHeartbeatMs: 60_000, spotWorkers: false },
+    commands: [advance(19_514), { kind: 'lose-managers', all: false, pick: 0 }, { kind: 'fault', service: 'autoscaling', mode: 'denied', ms: 132_723 }, advance(84_431), { kind: 'launch', role: 'manager' }, advance(48_291), { kind: 'launch', role: 'manager' }],
+  },
+  {
+    name: 'issue 10: four of seven managers lost with one detached: a survivor looks at the loss\'s lock after another survivor already left to rejoin the recovered raft',
+    found: 'CI\'s fixed-seed search (seed 20261201, 5 and 7 managers): the missing members then included the survivor that had left, so the lock\'s name (after the members lost) differed from the one recovered and the last survivor refused for good; the lock is now named after the missing members not known alive',
+    setup: { seed: 62_750_639, managers: 7, workers: 0, terminatingHeartbeatMs: 60_000, spotWorkers: false },
+    commands: [advance(6_584), { kind: 'detach', pick: 6 }, advance(36_198), { kind: 'lose-managers', all: false, pick: 7 }, advance(35_435), { kind: 'cut-az', az: 0, cut: false }],
+  },
+  {
+    name: 'every manager crashes, the group\'s desired count lowered with each: the worker waits, nothing is reported',
+    found: 'CI\'s fixed-seed search (seed 20261201, 3 managers): the settle invariant asked a worker to be a member of a swarm with quorum while no manager was in service; the invariant now asks it only while a manager is',
+    setup: { seed: 1, managers: 3, workers: 1, terminatingHeartbeatMs: 60_000, spotWorkers: false },
+    commands: [advance(15_481), { kind: 'crash', pick: 0 }, { kind: 'crash', pick: 0 }, { kind: 'crash', pick: 0 }, { kind: 'detach', pick: 0 }],
+  },
 ];

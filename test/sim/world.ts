@@ -668,6 +668,9 @@ export class World implements PortWorld {
    */
   private checkOneLiveSwarm(): void {
     const inService = [...this.cloud.instances.values()].filter((i) => i.inGroup && !i.pooled && i.lifecycleState === 'InService' && i.ec2State === 'running');
+    // Without a manager in service (every one crashed, the group's desired count lowered with each)
+    // no swarm can have quorum: workers wait in theirs until managers come back.
+    if (!inService.some((i) => i.role === 'manager')) return;
 
     const swarms = new Set<string>();
     for (const instance of inService) {

@@ -157,7 +157,11 @@ async function round(context: BootContext, identity: InstanceIdentity, found: Di
         // Nothing new starts once the deadline passed: giving up must see the last step's effect.
         signal.throwIfAborted();
         acting.current = act(step, { engine: services.engine, secrets: found.secrets, clock: services.clock, identity, log, token, joinFailed: () => observer.joinFailed(), registered: () => observer.registered(), restore: restorer(context, found) });
-        await acting.current;
+        try {
+          await acting.current;
+        } finally {
+          observer.acted(step.kind);
+        }
     }
   }
   throw new NotYet('still acting after several steps in a row');

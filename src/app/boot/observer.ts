@@ -48,10 +48,11 @@ export interface Observation {
   token: Secret | undefined;
 }
 
-/** A fact read in an earlier observation, and when. */
+/** A fact, when it was read, and in which observation (what decides whether it is reused: clocks may step). */
 interface Known<T> {
   value: T;
   readAt: number;
+  readIn: number;
 }
 
 /**
@@ -59,12 +60,13 @@ interface Known<T> {
  * It keeps what the decision itself must not: the decrypted token for the join, and since when the
  * engine has been pending.
  *
- * Facts cost AWS calls, so within one boot it reuses what cannot have gone stale in a way that
- * matters: the fleet view (until it is older than the fleet-sized limit), and the facts that only
- * ever appear once a swarm is published (the token it found, the cluster record). Absent tokens,
- * records and locks are read again at every observation, except while a manager waits in an
- * election (see #electionWait). A step that commits (take-lock, init, leave) asks for
- * `freshFacts`, and is then decided again on everything read anew.
+ * Facts cost AWS calls, so within one boot it reuses, while it waits, what only changes through a
+ * step that decides elsewhere: the fleet view (until it is older than the fleet-sized limit), and
+ * the facts that only ever appear once a swarm is published (the token it found, the cluster
+ * record). Absent tokens, records and locks are read again at every observation, except while a
+ * manager waits in an election (see #electionWait). A step that commits (take-lock, init, leave)
+ * asks for `freshFacts`, and is then decided again on everything read anew; after an action of its
+ * own that changes what was read (see acted) the next observation reads everything too.
  */
 export class BootObserver {
   #pendingSince: number | undefined;
@@ -80,7 +82,8 @@ export class BootObserver {
    * that reads everything anew; so while nothing answers and the view is the same, the next rounds
    * reuse these facts instead of reading the token, the lock chain and the record again.
    */
-  #electionWait: (Known<ElectionFacts> & { viewReadAt: number }) | undefined;
+  #electionWait: (Known<ElectionFacts> & { view: FleetView }) | undefined;
+  #observations = 0;
   #joinFailures = 0;
   #registered = false;
   readonly #viewMaxAgeMs: number;
@@ -98,7 +101,7 @@ export class BootObserver {
     this.#viewMaxAgeMs = reuse.viewMaxAgeMs;
     this.#startedAt = deps.clock.now();
     // Read just before the first observation: it counts as read during it.
-    if (reuse.view !== undefined) this.#view = { value: reuse.view, readAt: Number.POSITIVE_INFINITY };
+    if (reuse.view !== undefined) this.#view = { value: reuse.view, readAt: this.#startedAt, readIn: 1 };
   }
 
   /** A join failed: the next join decision starts from another manager, with the token read again (it may have been rotated). */
@@ -112,9 +115,18 @@ export class BootObserver {
     this.#registered = true;
   }
 
+  /**
+   * A step of this boot was carried out. An init, a publish (a new generation's record and tokens
+   * over the old ones), a leave, a lock taken or an unlock changes what was read: the next
+   * observation reads everything anew. A join or an entry written changes nothing read here.
+   */
+  acted(step: BootStep['kind']): void {
+    if (step !== 'join' && step !== 'register') this.forget();
+  }
+
   async observe(): Promise<Observation> {
-    const started = this.deps.clock.now();
-    let facts = await this.base(started);
+    const observation = ++this.#observations;
+    let facts = await this.base(observation);
     let step = decideBoot(facts);
     let restarted = false;
     for (let needs = 0; needs < MAX_NEEDS && step.kind === 'need'; needs++) {
@@ -123,7 +135,7 @@ export class BootObserver {
         restarted = true;
         needs = -1;
         this.forget();
-        facts = await this.base(this.deps.clock.now());
+        facts = await this.base(observation);
       } else if (step.fact !== 'freshFacts') {
         facts = { ...facts, ...(await this.fill(facts, step.fact)) };
       }
@@ -131,7 +143,7 @@ export class BootObserver {
     }
     this.#electionWait =
       step.kind === 'wait' && waitingInElection(facts) && this.#view !== undefined
-        ? { value: electionFacts(facts), readAt: this.#electionWait?.readAt ?? this.deps.clock.now(), viewReadAt: this.#view.readAt }
+        ? { value: electionFacts(facts), readAt: this.#electionWait?.readAt ?? this.deps.clock.now(), readIn: this.#electionWait?.readIn ?? observation, view: this.#view.value }
         : undefined;
     return { facts, step, token: this.#token?.value };
   }
@@ -145,15 +157,15 @@ export class BootObserver {
     this.#electionWait = undefined;
   }
 
-  private async base(started: number): Promise<BootFacts> {
+  private async base(observation: number): Promise<BootFacts> {
     const info = await this.deps.engine.info();
     const now = this.deps.clock.now();
     this.#pendingSince = info.localNodeState === 'pending' ? (this.#pendingSince ?? now) : undefined;
-    if (this.#view?.readAt === Number.POSITIVE_INFINITY) this.#view.readAt = now;
     if (this.#view === undefined || now - this.#view.readAt > this.#viewMaxAgeMs) {
-      this.#view = { value: await this.deps.fleet.view(this.cluster, 'manager'), readAt: this.deps.clock.now() };
+      this.#view = { value: await this.deps.fleet.view(this.cluster, 'manager'), readAt: this.deps.clock.now(), readIn: observation };
     }
-    const reused = [this.#view, this.#token, this.#record, this.#otherToken].filter((k) => k !== undefined && k.readAt < started).map((k) => now - (k as Known<unknown>).readAt);
+    // At least 1 ms: a fact from an earlier observation is reused even when the clock says no time passed.
+    const reused = [this.#view, this.#token, this.#record, this.#otherToken].filter((k) => k !== undefined && k.readIn < observation).map((k) => Math.max(1, now - (k as Known<unknown>).readAt));
     return {
       now,
       instanceId: this.identity.instanceId,
@@ -197,22 +209,22 @@ export class BootObserver {
     switch (fact) {
       case 'tokenPresent': {
         const waiting = this.#electionWait;
-        if (waiting !== undefined && facts.reachablePeers?.length === 0 && waiting.viewReadAt === this.#view?.readAt) {
-          return { ...waiting.value, reusedFactsAgeMs: Math.max(facts.reusedFactsAgeMs ?? 0, now() - waiting.readAt) };
+        if (waiting !== undefined && facts.reachablePeers?.length === 0 && waiting.view === this.#view?.value) {
+          return { ...waiting.value, reusedFactsAgeMs: Math.max(facts.reusedFactsAgeMs ?? 0, 1, now() - waiting.readAt) };
         }
         this.#electionWait = undefined;
         const token = await this.deps.secrets.readToken(this.role);
-        if (token !== undefined) this.#token = { value: token, readAt: now() };
+        if (token !== undefined) this.#token = { value: token, readAt: now(), readIn: this.#observations };
         return { tokenPresent: token !== undefined };
       }
       case 'otherTokenPresent': {
         const present = await this.deps.secrets.tokenExists(otherRole(this.role));
-        if (present) this.#otherToken = { value: true, readAt: now() };
+        if (present) this.#otherToken = { value: true, readAt: now(), readIn: this.#observations };
         return { otherTokenPresent: present };
       }
       case 'clusterRecord': {
         const record = await this.deps.secrets.readCluster();
-        if (record !== undefined) this.#record = { value: record, readAt: now() };
+        if (record !== undefined) this.#record = { value: record, readAt: now(), readIn: this.#observations };
         return this.recordFacts(record);
       }
       case 'reachablePeers': {

@@ -1,4 +1,4 @@
-import { electionLock } from '../../core/boot/generation.js';
+import { electionGeneration, electionLock } from '../../core/boot/generation.js';
 import type { Logger } from '../../log/logger.js';
 import type { SwarmNode } from '../../ports/engine.js';
 import type { SecretStore } from '../../ports/secret-store.js';
@@ -20,7 +20,7 @@ export interface FinishPublishingDeps {
 export async function finishPublishing(deps: FinishPublishingDeps, nodes: readonly SwarmNode[]): Promise<void> {
   if (nodes.filter((n) => n.manager !== undefined).length !== 1) return;
   const record = await deps.secrets.readCluster();
-  const lock = electionLock(record === undefined ? 1 : record.generation + 1);
+  const lock = electionLock(electionGeneration({ clusterSwarmId: record?.swarmId, clusterGeneration: record?.generation }));
   if ((await deps.secrets.readLock(lock))?.holder !== deps.instanceId) return;
   deps.log.warn({ lock, recordSwarmId: record?.swarmId }, `this instance holds ${lock} and initialised the swarm it leads, whose publishing was cut short: boot's procedure finishes it`);
   await deps.boot();

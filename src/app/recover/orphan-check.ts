@@ -28,6 +28,7 @@ export interface OrphanCheckDeps {
  */
 export class OrphanCheck {
   #silentSince: number | undefined;
+  #unlockTriedAt: number | undefined;
 
   constructor(private readonly deps: OrphanCheckDeps) {}
 
@@ -35,10 +36,14 @@ export class OrphanCheck {
     const { engine, probe, clock, log } = this.deps;
     const info = await engine.info();
     if (info.localNodeState === 'locked') {
+      // Boot waits up to SWARMNODE_JOIN_TIMEOUT for a key SSM may not hold: tried again only every `silenceMs`.
+      if (this.#unlockTriedAt !== undefined && clock.now() - this.#unlockTriedAt < this.deps.silenceMs) return;
+      this.#unlockTriedAt = clock.now();
       log.warn({ nodeId: info.nodeId }, 'the engine is locked (autolock) and nothing unlocked it: boot\'s procedure unlocks it with the key from SSM');
       await this.deps.boot();
       return;
     }
+    this.#unlockTriedAt = undefined;
     if (info.localNodeState !== 'active' || info.controlAvailable || info.remoteManagers.length === 0) {
       this.#silentSince = undefined;
       return;

@@ -15,6 +15,8 @@ export class QuorumMonitor {
   #logged: { key: string; at: number } | undefined;
   /** A recovered lock whose mark failed: the other survivors wait for it, so it is retried each round. */
   #unmarked: { lock: string; swarmId: string } | undefined;
+  /** This manager left a dead raft to join the recovered one: until it is a member again, boot's procedure is run again each round. */
+  #rejoining = false;
 
   constructor(
     private readonly deps: RecoveryDeps,
@@ -25,6 +27,16 @@ export class QuorumMonitor {
 
   async round(): Promise<RecoveryStep | undefined> {
     if (this.#unmarked !== undefined) await this.mark(this.#unmarked);
+    if (this.#rejoining) {
+      // A boot that failed (an AWS outage, its deadline) must not leave the manager out for good.
+      if ((await this.deps.engine.info()).localNodeState !== 'inactive') {
+        this.#rejoining = false;
+      } else {
+        this.log.warn({ action: 'rejoin' }, 'still out of the swarm since leaving the dead raft: boot\'s procedure again');
+        await this.boot();
+        return undefined;
+      }
+    }
     const view = await observeRecovery(this.deps);
     if (view === undefined) return undefined;
     this.report(view);
@@ -63,6 +75,7 @@ export class QuorumMonitor {
       case 'rejoin':
         // Boot's procedure joins an inactive manager with the published token, retrying within its deadline.
         await engine.leave(true);
+        this.#rejoining = true;
         this.log.warn({ action: 'rejoin', remoteAddrs: step.remoteAddrs }, 'left the dead raft: joining the recovered swarm through boot\'s procedure');
         await this.boot();
         return;

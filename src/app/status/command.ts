@@ -42,7 +42,7 @@ async function gather(context: CommandContext, services: Services): Promise<Stat
     nodes === undefined
       ? await observeRecovery({ engine: services.engine, fleet, secrets, probe: services.probe, clock: services.clock, instanceId: identity.instanceId, advertiseAddr: identity.localIpv4, autoRecover: config.autoRecover, recoverAfterMs: config.recoverAfterMs })
       : undefined;
-  const report = buildStatus({ fleet: view, nodes, selfAddress: identity.localIpv4, backup, record, recovery: recovery?.step });
+  const report = buildStatus({ fleet: view, nodes, backup, record, recovery: recovery?.step });
   context.log.info({ rows: report.rows.length, quorum: report.quorum, quorumLost: report.quorumLost, recovery: recovery?.step }, 'status gathered');
   return report;
 }

@@ -95,10 +95,14 @@ function election(facts: BootFacts, locks: LockLink[]): BootStep {
 function lockStep(facts: BootFacts, locks: LockLink[], published: () => BootStep | undefined = () => undefined): BootStep {
   const last = locks.at(-1);
   if (!last) return need('locks', 'no manager answers: the init lock decides who initialises');
-  // A live holder that marked nothing is initialising: the answer is to wait whatever else was
-  // published, so nothing more is read.
-  if (last.holder !== undefined && last.holder !== facts.instanceId && !last.holderGone && locks.every((l) => l.published === undefined)) {
-    return wait(`${last.holder} holds ${last.name} and is initialising: waiting for its token`);
+  // A live holder other than this instance initialises (or published, which its token will show):
+  // the answer is to wait whatever else was published, so nothing more is read.
+  if (last.holder !== undefined && last.holder !== facts.instanceId && !last.holderGone) {
+    return wait(
+      last.published === undefined
+        ? `${last.holder} holds ${last.name} and is initialising: waiting for its token`
+        : `${last.holder} published swarm ${last.published} (recorded on ${last.name}): waiting for its token (${REPUBLISH_HINT})`,
+    );
   }
   const rank = facts.electionRank ?? 0;
   if (last.holder === undefined && rank > 0 && (facts.bootElapsedMs ?? 0) < rank * ELECTION_HEAD_START_MS) {
@@ -109,19 +113,17 @@ function lockStep(facts: BootFacts, locks: LockLink[], published: () => BootStep
   // The steps that commit to initialising are decided on facts of this observation: a manager
   // launched since an older fleet view may answer on 2377.
   const fresh = freshFacts(facts, 'initialising is decided on facts read now');
-  if (fresh !== undefined && (last.holder === undefined || (last.holder === facts.instanceId && !last.holderGone))) return fresh;
+  if (fresh !== undefined && !last.holderGone) return fresh;
   if (last.holder === undefined) {
     return { kind: 'take-lock', lock: last.name, reason: `no token and no manager answers on ${SWARM_PORT}: try to take ${last.name} (Overwrite=false)` };
   }
-  if (last.holder === facts.instanceId && !last.holderGone) {
+  if (!last.holderGone) {
     const generation = electionGeneration(facts);
     return { kind: 'init', advertiseAddr: facts.localIpv4, lock: last.name, generation, reason: `this instance holds ${last.name} and no swarm answers: initialise generation ${generation}, then publish it` };
   }
-  if (last.holderGone && locks.length >= MAX_LOCK_CHAIN) {
-    return wait(`${locks.length} lock holders in a row vanished before publishing; waiting for a token`);
-  }
-  if (last.holderGone) return need('locks', `holder ${last.holder} of ${last.name} is terminated and published nothing: follow the successor lock`);
-  return wait(`${last.holder} holds ${last.name} and is initialising: waiting for its token`);
+  // The holder is gone for good (or is this instance, given up for gone while away) and published nothing.
+  if (locks.length >= MAX_LOCK_CHAIN) return wait(`${locks.length} lock holders in a row vanished before publishing; waiting for a token`);
+  return need('locks', `holder ${last.holder} of ${last.name} is terminated and published nothing: follow the successor lock`);
 }
 
 /**

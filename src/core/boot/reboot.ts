@@ -16,9 +16,12 @@ export function isMemberReboot(previous: BootRecord | undefined, instanceId: str
   return previous !== undefined && previous.instanceId === instanceId && previous.nodeId !== '' && engine.localNodeState === 'active' && engine.nodeId === previous.nodeId;
 }
 
-/** The engine holds swarm state: its raft log or its tasks may be what the cluster needs to survive. */
+/**
+ * The engine holds swarm state: its raft log or its tasks may be what the cluster needs to survive.
+ * A locked engine always does (its encrypted raft), though it shows no node id until unlocked.
+ */
 export function holdsSwarmState(engine: LocalEngine): boolean {
-  return engine.nodeId !== '' && ['active', 'locked', 'pending'].includes(engine.localNodeState);
+  return engine.localNodeState === 'locked' || (engine.nodeId !== '' && ['active', 'pending'].includes(engine.localNodeState));
 }
 
 /** Boot reads the engine (and its record) first, unless the target settles it without: terminating. */

@@ -31,7 +31,7 @@ export interface RecoveryFacts {
   registered: RecordedManager[];
   /** EC2's word on the recorded managers' instances. */
   ec2: ReadonlyMap<string, Ec2Facts>;
-  /** The lock of this loss: read once everything else allows recovery. */
+  /** The lock of this loss: read once everything else allows recovery, or before a final refusal (another survivor may have recovered it). */
   lock?: RecoveryLock;
   autoRecover: boolean;
   recoverAfterMs: number;
@@ -103,7 +103,14 @@ export function decideQuorumRecovery(facts: RecoveryFacts): RecoveryStep {
     return { kind: 'refuse', reason: `${lost}; the cluster record (swarm ${record.swarmId}) does not list this manager, and its engine cannot say which swarm it is in` };
   }
   const verdict = missingManagersGone(missing.map((m) => ({ addr: m.addr, recorded: recordedAs(record, m) })), facts.ec2, facts.now, facts.recoverAfterMs);
-  const name = recoveryLockName(record, missing.map((m) => m.nodeId));
+  // The lock names the members lost, which every survivor of one loss sees alike: the missing members
+  // not known alive. Not a survivor that already left this raft to rejoin the recovered one (alive),
+  // and still a member the record no longer lists (the recovered raft's leader dropped it).
+  const lostMembers = missing.filter((m) => {
+    const recorded = recordedAs(record, m);
+    return recorded === undefined || gone(recorded);
+  });
+  const name = recoveryLockName(record, lostMembers.map((m) => m.nodeId));
   const lock = facts.lock?.name === name ? facts.lock : undefined;
   const holder = lock?.holder === undefined ? undefined : record.managers.find((m) => m.instanceId === lock.holder);
   const rejoin: RecoveryStep | undefined =
@@ -118,7 +125,9 @@ export function decideQuorumRecovery(facts: RecoveryFacts): RecoveryStep {
     return rejoin ?? { kind: 'refuse', reason: `${lost}; ${verdict.why}` };
   }
   const proven = `${lost}; every missing manager is gone for good: ${verdict.why}`;
-  if (!facts.autoRecover) return { kind: 'advise', reason: `${proven}: one survivor would run --force-new-cluster (SWARMNODE_AUTO_RECOVER=false; set it to true, or run \`docker swarm init --force-new-cluster\` on one manager only)` };
+  // No manual --force-new-cluster is offered: it takes no lock, so a survivor that recovers later
+  // (SWARMNODE_AUTO_RECOVER turned on) would find the lock free and force a second raft of the swarm.
+  if (!facts.autoRecover) return { kind: 'advise', reason: `${proven}: one survivor would take ${name} and run --force-new-cluster, the others rejoin it (SWARMNODE_AUTO_RECOVER=false; set it to true on the managers for that to happen)` };
   if (lock === undefined) return { kind: 'need-lock', lock: name, reason: `${proven}: who recovers is decided by ${name}` };
   if (lock.holder === undefined) return { kind: 'take-lock', lock: name, reason: `${proven}: take ${name} (Overwrite=false)` };
   if (lock.holder === facts.instanceId) return { kind: 'force-new-cluster', lock: name, advertiseAddr: facts.advertiseAddr, reason: `${proven}: this instance holds ${name}, force a new cluster` };

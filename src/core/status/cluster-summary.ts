@@ -51,7 +51,7 @@ export function summarizeCluster(nodes: readonly SwarmNode[], fleet: FleetView, 
     byStatus.set(key, count);
   }
   const drift = zeros(DRIFT_KINDS);
-  for (const row of buildStatus({ fleet, nodes, selfAddress: '' }).rows) for (const kind of row.driftKinds) drift[kind]++;
+  for (const row of buildStatus({ fleet, nodes }).rows) for (const kind of row.driftKinds) drift[kind]++;
   const heldByCause = zeros(HELD_CAUSES);
   for (const step of held) heldByCause[step.cause]++;
   return { managers, quorum, quorumMargin: quorum.reachable - quorum.needed, nodes: [...byStatus.values()], drift, held: heldByCause };

@@ -40,8 +40,6 @@ export interface StatusFacts {
   fleet: FleetView;
   /** undefined: the swarm answered that it has no leader. */
   nodes: readonly SwarmNode[] | undefined;
-  /** This manager's own address, for the recovery command. */
-  selfAddress: string;
   /** Absent: not asked (backups off, as far as this report goes). */
   backup?: BackupFacts;
   record?: ClusterRecord;
@@ -52,10 +50,10 @@ export interface StatusFacts {
  * What to do about lost quorum, from what recovery found: never a manual `--force-new-cluster` while
  * a missing manager may come back (that would make two rafts of one swarm).
  */
-function quorumLostAdvice(recovery: RecoveryStep | undefined, address: string): string {
+function quorumLostAdvice(recovery: RecoveryStep | undefined): string {
   switch (recovery?.kind) {
     case 'advise':
-      return `quorum is lost and every missing manager is gone for good; ${recovery.reason}; or on this manager only: \`docker swarm init --force-new-cluster --advertise-addr ${address}\``;
+      return `quorum is lost and every missing manager is gone for good; ${recovery.reason}`;
     case 'refuse':
       return `quorum is lost; no recovery: ${recovery.reason}. Bring the missing managers back (start a stopped instance, heal the network); never force a new cluster while one of them may come back`;
     case 'wait':
@@ -153,7 +151,7 @@ export function buildStatus(facts: StatusFacts): StatusReport {
   const quorum = facts.nodes === undefined ? undefined : quorumState(managerMembers(facts.nodes));
   const held = facts.nodes === undefined ? [] : heldByQuorum(facts);
   const quorumLost = quorum === undefined || !quorum.hasQuorum;
-  const advice = quorumLost ? [quorumLostAdvice(facts.recovery, facts.selfAddress)] : [];
+  const advice = quorumLost ? [quorumLostAdvice(facts.recovery)] : [];
   if (quorum !== undefined && quorum.hasQuorum && quorum.faultTolerance === 0 && quorum.members > 1) {
     advice.push(`no fault tolerance: losing one more of the ${quorum.reachable} reachable managers loses quorum`);
   }

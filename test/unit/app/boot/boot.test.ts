@@ -127,6 +127,24 @@ describe('boot', () => {
     expect(world.fleet.completions).toEqual([`${SELF.instanceId}:CONTINUE`]);
   });
 
+  it.each([false, true])('every manager of generation 1 terminated for good (old tokens left in SSM: %s): generation 2 is initialised and published once, and boot ends healthy at once', async (oldTokens) => {
+    const world = new BootWorld('manager').withManagers(managerInstance('i-x-peer', '10.0.0.6'));
+    world.secrets.cluster = { swarmId: 'swarm-old', generation: 1, createdAt: '', createdBy: 'i-dead', managers: [{ instanceId: 'i-dead', addr: '10.0.0.9', nodeId: 'n-dead' }] };
+    if (oldTokens) {
+      world.secrets.stored.set('manager', 'SWMTKN-old-m');
+      world.secrets.stored.set('worker', 'SWMTKN-old-w');
+    }
+    world.fleet.ec2.set('i-dead', 'terminated');
+    world.fleet.goneAt.set('i-dead', 0);
+    const started = world.clock.now();
+    expect(await run(world, 'manager', { SWARMNODE_JOIN_TIMEOUT: '10m' })).toBe(0);
+    expect(ops(world)).toEqual(['init']);
+    expect(world.secrets.writes.filter((w) => w === 'cluster')).toHaveLength(1);
+    expect(world.secrets.cluster).toMatchObject({ swarmId: 'swarm-new', generation: 2, createdBy: SELF.instanceId });
+    expect(world.fleet.completions).toEqual([`${SELF.instanceId}:CONTINUE`]);
+    expect(world.clock.now() - started).toBeLessThan(60_000);
+  });
+
   it('gives up at SWARMNODE_JOIN_TIMEOUT: exit 75, SetInstanceHealth Unhealthy, then the launching action ABANDONed so the ASG replaces it at once', async () => {
     const world = new BootWorld('worker').withManagers(managerInstance('i-m1', '10.0.0.6'));
     const started = world.clock.now();

@@ -176,3 +176,23 @@ describe('BootObserver: the init-lock chain', () => {
     expect(world.engine.calls).toEqual([]);
   });
 });
+
+describe('BootObserver: facts reused between observations', () => {
+  it.each([0, 1])('a record from an earlier observation is never taken for fresh, even when the clock moved %i ms: leaving is decided on facts read anew', async (advanceMs) => {
+    const world = new BootWorld('manager').withManagers(managerInstance('i-b', '10.0.0.6'));
+    world.secrets.cluster = { swarmId: 'S1', generation: 1, createdAt: '', createdBy: 'i-old', managers: [{ instanceId: 'i-old', addr: '10.0.0.9', nodeId: 'n-old' }] };
+    world.secrets.stored.set('manager', 'SWMTKN-m');
+    world.secrets.stored.set('worker', 'SWMTKN-w');
+    world.probe.open.add('10.0.0.6');
+    world.engine.info_ = { ...world.engine.info_, localNodeState: 'active', nodeId: 'me', clusterId: 'S1', controlAvailable: true, remoteManagers: [] };
+    const observer = new BootObserver(world.observerDeps(), SELF, 'manager', 'lab', world.target, { viewMaxAgeMs: 60_000 });
+    await observer.observe();
+    // The cluster moved on to S2, of which this engine is a manager now; the record read above says S1.
+    world.secrets.cluster = { swarmId: 'S2', generation: 2, createdAt: '', createdBy: 'i-b', managers: [{ instanceId: 'i-b', addr: '10.0.0.6', nodeId: 'n-b' }] };
+    world.engine.info_ = { ...world.engine.info_, clusterId: 'S2' };
+    world.clock.time = world.clock.now() + advanceMs;
+    const { step, facts } = await observer.observe();
+    expect(step.kind).not.toBe('leave');
+    expect(facts.clusterSwarmId).toBe('S2');
+  });
+});

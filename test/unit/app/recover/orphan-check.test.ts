@@ -66,15 +66,20 @@ describe('OrphanCheck (a node cut off from its swarm by itself)', () => {
     expect(boots()).toBe(0);
   });
 
-  it('an engine left locked (boot failed before unlocking it): boot\'s procedure at once, every round while it stays locked', async () => {
-    const { engine, probe, check, boots } = setup();
+  it('an engine left locked (boot failed before unlocking it): boot\'s procedure at once, then again every SWARMNODE_RECOVER_AFTER while it stays locked', async () => {
+    const { clock, engine, probe, check, boots } = setup();
     probe.open.add('10.0.0.1');
-    engine.info_ = { ...engine.info_, localNodeState: 'locked' };
+    engine.info_ = { ...engine.info_, localNodeState: 'locked', nodeId: '' };
     await check.round();
     expect(boots()).toBe(1);
+    await clock.sleep(SILENCE - 1);
+    await check.round();
+    expect(boots()).toBe(1);
+    await clock.sleep(1);
     await check.round();
     expect(boots()).toBe(2);
-    engine.info_ = { ...engine.info_, localNodeState: 'active' };
+    engine.info_ = { ...engine.info_, localNodeState: 'active', nodeId: 'w1' };
+    await clock.sleep(SILENCE);
     await check.round();
     expect(boots()).toBe(2);
   });

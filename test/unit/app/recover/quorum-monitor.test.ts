@@ -81,6 +81,27 @@ describe('QuorumMonitor', () => {
     expect(boots()).toBe(1);
   });
 
+  it('a rejoin whose boot failed (AWS denied it) is tried again each round until the manager is a member again', async () => {
+    const { monitor, secrets, engine, probe, lose, boots } = setup();
+    const five: ClusterRecord = { ...record, managers: [1, 2, 3, 4, 5].map((n) => ({ instanceId: `i-${n}`, addr: `10.0.0.${n}`, nodeId: `n${n}` })) };
+    secrets.cluster = five;
+    engine.info_ = { ...engine.info_, remoteManagers: [1, 2, 3, 4, 5].map((n) => ({ nodeId: `n${n}`, addr: `10.0.0.${n}:2377` })) };
+    probe.open.add('10.0.0.4');
+    lose(2, 3, 5);
+    secrets.locks.set(recoveryLockName(five, ['n2', 'n3', 'n5']), JSON.stringify({ holder: 'i-4', published: 'swarm-a' }));
+    expect(await monitor.round()).toMatchObject({ kind: 'rejoin' });
+    expect(boots()).toBe(1);
+    // The boot failed: the engine left its raft and joined nothing.
+    engine.info_ = { ...engine.info_, localNodeState: 'inactive', nodeId: '', clusterId: undefined, controlAvailable: false, remoteManagers: [] };
+    await monitor.round();
+    await monitor.round();
+    expect(boots()).toBe(3);
+    engine.info_ = { ...engine.info_, localNodeState: 'active', nodeId: 'n1', clusterId: 'swarm-a', controlAvailable: true };
+    engine.noLeader = false;
+    expect(await monitor.round()).toMatchObject({ kind: 'healthy' });
+    expect(boots()).toBe(3);
+  });
+
   it('a missing manager that is only stopped: refuses, forces nothing', async () => {
     const { monitor, fleet, engine, lose } = setup();
     lose(2, 3);

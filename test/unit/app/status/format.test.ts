@@ -18,7 +18,6 @@ describe('swarmnode status: the fleet at a glance', () => {
         node('w1', { labels: labelsOf(workers[0]!) }),
         node('w2', { state: 'down', labels: labelsOf(workers[1]!) }),
       ],
-      selfAddress: '10.0.0.1',
     });
     expect(formatFleet(report)).toEqual([
       'AZ          MANAGERS                    WORKERS',

@@ -24,9 +24,11 @@ describe('startingPoint: where boot starts, before any AWS call', () => {
     if (launchPending !== undefined) expect(start).toMatchObject({ launchPending });
   });
 
-  it('swarm state worth protecting: active, locked or pending with a node id', () => {
+  it('swarm state worth protecting: active or pending with a node id, locked always', () => {
     expect(['active', 'locked', 'pending'].map((state) => holdsSwarmState({ localNodeState: state, nodeId: 'n' }))).toEqual([true, true, true]);
     expect(holdsSwarmState({ localNodeState: 'inactive', nodeId: '' })).toBe(false);
+    // A locked engine shows no node id until it is unlocked; its encrypted raft is still there.
+    expect(holdsSwarmState({ localNodeState: 'locked', nodeId: '' })).toBe(true);
     expect(holdsSwarmState({ localNodeState: 'error', nodeId: 'n' })).toBe(false);
   });
 });

@@ -25,7 +25,9 @@ const base: RecoveryFacts = {
   recoverAfterMs: 2 * MINUTE,
 };
 const LOCK = recoveryLockName(record, ['n2', 'n3']);
-const lock = (holder: string | undefined, recovered = false) => ({ lock: { name: LOCK, holder, recovered } });
+const lock = (holder: string | undefined, recovered = false, name = LOCK) => ({ lock: { name, holder, recovered } });
+/** The lock a survivor reads when only `lost` of the missing members are not known alive. */
+const lockOf = (lost: string[], holder?: string, recovered = false) => lock(holder, recovered, recoveryLockName(record, lost));
 
 const table: [string, Partial<RecoveryFacts>, string, RegExp | Record<string, unknown>][] = [
   ['no leader but a majority answers: an election, wait', { answering: ['10.0.0.2'], ec2: new Map([['i-1', running], ['i-2', running], ['i-3', gone()]]) }, 'wait', /2 of 3 raft members answer.*election/],
@@ -39,18 +41,24 @@ const table: [string, Partial<RecoveryFacts>, string, RegExp | Record<string, un
   ['the lock is free: take it', lock(undefined), 'take-lock', { lock: LOCK }],
   ['this survivor holds the lock: force a new cluster, advertising itself', lock('i-1'), 'force-new-cluster', { lock: LOCK, advertiseAddr: '10.0.0.1' }],
   ['another survivor holds it, not recovered yet: wait', lock('i-4'), 'wait', /i-4 holds recover-/],
-  ['a missing manager only stopped: it may come back, refuse', { ...lock(undefined), ec2: new Map([['i-1', running], ['i-2', gone()], ['i-3', { state: 'stopped', drainRequest: undefined }]]) }, 'refuse', /i-3 at 10.0.0.3 is stopped per EC2: it may come back/],
-  ['a missing manager still running (partitioned): refuse', { ...lock(undefined), ec2: new Map([['i-1', running], ['i-2', running], ['i-3', gone()]]) }, 'refuse', /i-2 at 10.0.0.2 is running per EC2/],
+  ['a missing manager only stopped: it may come back, refuse', { ...lockOf(['n2']), ec2: new Map([['i-1', running], ['i-2', gone()], ['i-3', { state: 'stopped', drainRequest: undefined }]]) }, 'refuse', /i-3 at 10.0.0.3 is stopped per EC2: it may come back/],
+  ['a missing manager still running (partitioned): refuse', { ...lockOf(['n3']), ec2: new Map([['i-1', running], ['i-2', running], ['i-3', gone()]]) }, 'refuse', /i-2 at 10.0.0.2 is running per EC2/],
   ['terminated too recently: wait SWARMNODE_RECOVER_AFTER', { ec2: new Map([['i-1', running], ['i-2', gone()], ['i-3', gone(30_000)]]) }, 'wait', /waiting 90 s more/],
   ['EC2 does not say since when: refuse', { ...lock(undefined), ec2: new Map([['i-1', running], ['i-2', gone()], ['i-3', { state: 'terminated', drainRequest: undefined }]]) }, 'refuse', /without saying since when/],
-  ['EC2 has forgotten a missing manager: refuse', { ...lock(undefined), ec2: new Map([['i-1', running], ['i-2', gone()]]) }, 'refuse', /EC2 has no word on i-3/],
+  ['EC2 has forgotten a missing manager: refuse', { ...lockOf(['n2']), ec2: new Map([['i-1', running], ['i-2', gone()]]) }, 'refuse', /EC2 has no word on i-3/],
   ['a missing member not in the record: refuse', { ...lock(undefined), record: { ...record, managers: [1, 2].map(manager) } }, 'refuse', /10.0.0.3 is not in the cluster record/],
   ['a missing member not in the record: first, did another survivor recover this loss?', { record: { ...record, managers: [1, 2].map(manager) } }, 'need-lock', { lock: LOCK }],
   [
     'the record no longer lists the lost members because another survivor recovered this loss and recorded its raft: rejoin it',
-    { ...lock('i-2', true), record: { ...record, managers: [1, 2].map(manager) }, ec2: new Map([['i-1', running], ['i-2', running]]) },
+    { ...lockOf(['n3'], 'i-2', true), record: { ...record, managers: [1, 2].map(manager) }, ec2: new Map([['i-1', running], ['i-2', running]]) },
     'rejoin',
     { remoteAddrs: ['10.0.0.2:2377'] },
+  ],
+  [
+    'a survivor left this raft (alive, not answering here) and the recovered swarm\'s manager answers: rejoin it',
+    { ...lockOf(['n3'], 'i-4', true), record: { ...record, managers: [1, 2, 3, 4].map(manager) }, ec2: new Map([['i-1', running], ['i-2', running], ['i-3', gone()], ['i-4', running]]), answering: ['10.0.0.4'] },
+    'rejoin',
+    { remoteAddrs: ['10.0.0.4:2377'] },
   ],
   ['a record written before node ids: members matched by address', { record: { ...record, managers: record.managers.map((m) => ({ ...m, nodeId: '' })) } }, 'need-lock', { lock: LOCK }],
   ['no record at all: refuse', { record: undefined }, 'refuse', /no cluster record/],
@@ -69,7 +77,7 @@ const table: [string, Partial<RecoveryFacts>, string, RegExp | Record<string, un
   ],
   ['an engine without a leader shows no swarm id: the record describes this raft when it lists this manager', { swarmId: undefined }, 'need-lock', { lock: LOCK }],
   ['no swarm id, and the record does not list this manager: refuse', { swarmId: undefined, instanceId: 'i-7' }, 'refuse', /does not list this manager/],
-  ['SWARMNODE_AUTO_RECOVER=false: only advise', { autoRecover: false }, 'advise', /would run --force-new-cluster.*on one manager only/],
+  ['SWARMNODE_AUTO_RECOVER=false: only advise, and only the way through the lock', { autoRecover: false }, 'advise', /would take recover-.* and run --force-new-cluster.*set it to true on the managers/],
 ];
 
 describe('decideQuorumRecovery (the engine says there is no leader)', () => {
@@ -105,7 +113,11 @@ describe('decideQuorumRecovery (the engine says there is no leader)', () => {
   it('never forces a new cluster while any missing manager is not terminated, whatever else holds', () => {
     for (const state of ['pending', 'running', 'stopping', 'stopped']) {
       const ec2 = new Map([['i-1', running], ['i-2', gone()], ['i-3', { state, drainRequest: undefined }]]);
-      expect(decideQuorumRecovery({ ...base, ec2, ...lock('i-1') }).kind).toBe('refuse');
+      for (const held of [lock('i-1'), lockOf(['n2'], 'i-1')]) {
+        const step = decideQuorumRecovery({ ...base, ec2, ...held });
+        expect(step.kind).not.toBe('force-new-cluster');
+        expect(['refuse', 'need-lock']).toContain(step.kind);
+      }
     }
   });
 });
