@@ -43,6 +43,19 @@ function setup() {
 
 const LOCK = recoveryLockName(record, ['n2', 'n3']);
 
+const five: ClusterRecord = { ...record, managers: [1, 2, 3, 4, 5].map((n) => ({ instanceId: `i-${n}`, addr: `10.0.0.${n}`, nodeId: `n${n}` })) };
+const FIVE_LOCK = recoveryLockName(five, ['n2', 'n3', 'n5']);
+
+/** Manager i-1 of a 5-manager raft whose i-2, i-3 and i-5 are terminated for good; i-4 survives too. */
+function fiveLostThree() {
+  const world = setup();
+  world.secrets.cluster = five;
+  world.engine.info_ = { ...world.engine.info_, remoteManagers: [1, 2, 3, 4, 5].map((n) => ({ nodeId: `n${n}`, addr: `10.0.0.${n}:2377` })) };
+  world.probe.open.add('10.0.0.4');
+  world.lose(2, 3, 5);
+  return world;
+}
+
 describe('QuorumMonitor', () => {
   it('a swarm with a leader costs no AWS call and changes nothing', async () => {
     const { monitor, secrets, engine } = setup();
@@ -65,13 +78,8 @@ describe('QuorumMonitor', () => {
   });
 
   it('a lock taken first by another survivor: waits, then leaves the dead raft and joins through boot\'s procedure', async () => {
-    const { monitor, secrets, engine, probe, lose, boots } = setup();
-    const five: ClusterRecord = { ...record, managers: [1, 2, 3, 4, 5].map((n) => ({ instanceId: `i-${n}`, addr: `10.0.0.${n}`, nodeId: `n${n}` })) };
-    secrets.cluster = five;
-    engine.info_ = { ...engine.info_, remoteManagers: [1, 2, 3, 4, 5].map((n) => ({ nodeId: `n${n}`, addr: `10.0.0.${n}:2377` })) };
-    probe.open.add('10.0.0.4');
-    lose(2, 3, 5);
-    const lock = recoveryLockName(five, ['n2', 'n3', 'n5']);
+    const { monitor, secrets, engine, boots } = fiveLostThree();
+    const lock = FIVE_LOCK;
     secrets.locks.set(lock, 'i-4');
     expect(await monitor.round()).toMatchObject({ kind: 'wait', reason: expect.stringMatching(/i-4 holds/) });
     expect(engine.calls).toEqual([]);
@@ -82,13 +90,8 @@ describe('QuorumMonitor', () => {
   });
 
   it('a rejoin whose boot failed (AWS denied it) is tried again each round until the manager is a member again', async () => {
-    const { monitor, secrets, engine, probe, lose, boots } = setup();
-    const five: ClusterRecord = { ...record, managers: [1, 2, 3, 4, 5].map((n) => ({ instanceId: `i-${n}`, addr: `10.0.0.${n}`, nodeId: `n${n}` })) };
-    secrets.cluster = five;
-    engine.info_ = { ...engine.info_, remoteManagers: [1, 2, 3, 4, 5].map((n) => ({ nodeId: `n${n}`, addr: `10.0.0.${n}:2377` })) };
-    probe.open.add('10.0.0.4');
-    lose(2, 3, 5);
-    secrets.locks.set(recoveryLockName(five, ['n2', 'n3', 'n5']), JSON.stringify({ holder: 'i-4', published: 'swarm-a' }));
+    const { monitor, secrets, engine, boots } = fiveLostThree();
+    secrets.locks.set(FIVE_LOCK, JSON.stringify({ holder: 'i-4', published: 'swarm-a' }));
     expect(await monitor.round()).toMatchObject({ kind: 'rejoin' });
     expect(boots()).toBe(1);
     // The boot failed: the engine left its raft and joined nothing.
