@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { Lab } from '../test/lab/lab.js';
 import { LAB_IMAGE } from '../test/lab/instance-engine.js';
+import { formByHand } from './form-by-hand.js';
 import type { TransitionEvent } from '../test/lab/fake-aws/types.js';
 
 const REPLICAS = 12;
@@ -141,23 +142,6 @@ async function bareScaleIn(lab: Lab, victim: string, role: string, observer: str
   const removed = Date.now();
   const sampled = await replicas.stop();
   return { setup: 'bare engine', role, toRelease: (released - start) / 1000, toRemoval: (removed - start) / 1000, ...sampled };
-}
-
-async function formByHand(lab: Lab): Promise<void> {
-  const instances = lab.instances();
-  const [first, ...others] = instances;
-  if (first === undefined) throw new Error('bench: empty lab');
-  const leader = lab.docker(first.instanceId);
-  await leader.swarmInit({ ListenAddr: '0.0.0.0:2377', AdvertiseAddr: first.privateIp });
-  const tokens = ((await leader.swarmInspect()) as { JoinTokens: { Manager: string; Worker: string } }).JoinTokens;
-  for (const peer of others) {
-    await lab.docker(peer.instanceId).swarmJoin({
-      ListenAddr: '0.0.0.0:2377',
-      AdvertiseAddr: peer.privateIp,
-      RemoteAddrs: [`${first.privateIp}:2377`],
-      JoinToken: peer.role === 'manager' ? tokens.Manager : tokens.Worker,
-    });
-  }
 }
 
 async function waitFormed(lab: Lab, total: number): Promise<string> {
