@@ -282,4 +282,16 @@ export const REGRESSIONS: Regression[] = [
     setup: { seed: 1, managers: 3, workers: 1, terminatingHeartbeatMs: 60_000, spotWorkers: false },
     commands: [advance(15_481), { kind: 'crash', pick: 0 }, { kind: 'crash', pick: 0 }, { kind: 'crash', pick: 0 }, { kind: 'detach', pick: 0 }],
   },
+  {
+    name: 'issue 10: four of seven managers lost; the survivor that recovers is detached from its group: the others rejoin it anyway',
+    found: 'CI\'s fixed-seed search (seed 20261201, 7 managers) once engines showed no swarm id without a leader (as real ones do): the survivor that left to rejoin joined through the fleet\'s managers only, none of which was the recovered (detached) leader, and the last survivor counted it among the lost; rejoins now join through the recovering survivor first, and a missing member whose address belongs to a live known manager is not counted lost',
+    setup: { seed: 1, managers: 7, workers: 0, terminatingHeartbeatMs: 60_000, spotWorkers: false },
+    commands: [advance(15_946), { kind: 'reboot', pick: 0 }, { kind: 'detach', pick: 6 }, advance(122_478), { kind: 'lose-managers', all: false, pick: 9 }, advance(90_341), { kind: 'cut-az', az: 0, cut: false }],
+  },
+  {
+    name: 'issue 10: a hung manager and a detached one among eight, then a majority lost: survivors do not take the detached member for a stranger, and the dead hung one stays provably gone',
+    found: 'CI\'s fixed-seed search (seed 20261201, 7 managers + 1 launched): the record named the detached member without an instance, so its own entry looked like another manager ("the swarm went on without this node") and two survivors left a raft that was not dead; and the leader had dropped the own entry of a member it could not name, so its death could never be proven; entries are now matched by node id',
+    setup: { seed: 133_888_316, managers: 7, workers: 1, terminatingHeartbeatMs: 60_000, spotWorkers: false },
+    commands: [advance(15_967), { kind: 'reboot', pick: 0 }, { kind: 'launch', role: 'manager' }, { kind: 'hang', pick: 2 }, { kind: 'detach', pick: 6 }, advance(126_085), { kind: 'lose-managers', all: false, pick: 9 }, { kind: 'cut-az', az: 0, cut: false }],
+  },
 ];

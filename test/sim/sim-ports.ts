@@ -401,10 +401,13 @@ class SimEngine implements Engine {
       const engine = this.world.swarm.engine(this.me);
       const member = this.world.swarm.membership(this.me);
       const manager = member?.node.raftMember === true && engine.state === 'active';
+      // As the engine does: the swarm's id comes from the control API's cluster object, which only a
+      // raft with a leader serves (moby leaves Info.Cluster empty when that call fails).
+      const leader = manager && !this.world.swarm.stale(member.swarm, member.node) && this.world.swarm.leaderFrom(member.swarm, this.me) !== undefined;
       return {
         localNodeState: engine.state,
         nodeId: engine.nodeId ?? '',
-        clusterId: manager ? member.swarm.id : undefined,
+        clusterId: leader ? member.swarm.id : undefined,
         controlAvailable: manager,
         remoteManagers: member ? this.world.swarm.raftOf(member.swarm, member.node).map((m) => ({ nodeId: m.id, addr: `${m.addr}:2377` })) : [],
         error: engine.error,

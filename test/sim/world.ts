@@ -668,9 +668,10 @@ export class World implements PortWorld {
    */
   private checkOneLiveSwarm(): void {
     const inService = [...this.cloud.instances.values()].filter((i) => i.inGroup && !i.pooled && i.lifecycleState === 'InService' && i.ec2State === 'running');
-    // Without a manager in service (every one crashed, the group's desired count lowered with each)
-    // no swarm can have quorum: workers wait in theirs until managers come back.
-    if (!inService.some((i) => i.role === 'manager')) return;
+    // Every manager crashed with the group's desired count lowered each time (none is launched again,
+    // none runs anywhere, detached ones included): workers wait in their swarm until managers come back.
+    const managersWanted = [...this.cloud.instances.values()].some((i) => i.role === 'manager' && i.ec2State === 'running') || [...this.cloud.groups.values()].some((g) => g.role === 'manager' && g.desired > 0);
+    if (!managersWanted) return;
 
     const swarms = new Set<string>();
     for (const instance of inService) {

@@ -36,6 +36,11 @@ export interface BootContext {
    * published, a pool instance handed out): the reboot shortcut, which trusts local facts, is skipped.
    */
   lookAgain?: boolean;
+  /**
+   * Managers to join through before the fleet's: the survivor that recovered a raft, which the
+   * rejoining manager knows from the recovery lock and which may be in no group (detached).
+   */
+  joinVia?: string[];
 }
 
 /** How a boot ended, as the record keeps it. */
@@ -97,7 +102,7 @@ async function bootAt(context: BootContext, where: Whereabouts, started: number)
   }
   let found: Discovery;
   try {
-    found = await retryStart(context, () => discover(config, services, where, previous?.instanceId === identity.instanceId ? previous.role : undefined), deadline, 'could not learn this instance\'s Auto Scaling group');
+    found = await retryStart(context, () => discover(config, services, where, previous?.instanceId === identity.instanceId ? previous.role : undefined, context.joinVia), deadline, 'could not learn this instance\'s Auto Scaling group');
   } catch (error) {
     if (context.signal.aborted) throw error;
     return giveUp(context, identity, undefined, error);

@@ -82,11 +82,12 @@ export class BootObserver {
    * that reads everything anew; so while nothing answers and the view is the same, the next rounds
    * reuse these facts instead of reading the token, the lock chain and the record again.
    */
-  #electionWait: (Known<ElectionFacts> & { view: FleetView }) | undefined;
+  #electionWait: { value: ElectionFacts; readAt: number; view: FleetView } | undefined;
   #observations = 0;
   #joinFailures = 0;
   #registered = false;
   readonly #viewMaxAgeMs: number;
+  readonly #joinVia: string[];
   readonly #startedAt: number;
 
   constructor(
@@ -95,10 +96,11 @@ export class BootObserver {
     private readonly role: Role,
     private readonly cluster: string,
     private readonly targetLifecycleState: string | undefined,
-    /** The view discovery just read, and how long a waiting boot may reuse a view. */
-    reuse: { view?: FleetView; viewMaxAgeMs: number } = { viewMaxAgeMs: 0 },
+    /** The view discovery just read, how long a waiting boot may reuse a view, and managers to join through first (BootContext.joinVia). */
+    reuse: { view?: FleetView; viewMaxAgeMs: number; joinVia?: string[] } = { viewMaxAgeMs: 0 },
   ) {
     this.#viewMaxAgeMs = reuse.viewMaxAgeMs;
+    this.#joinVia = reuse.joinVia ?? [];
     this.#startedAt = deps.clock.now();
     // Read just before the first observation: it counts as read during it.
     if (reuse.view !== undefined) this.#view = { value: reuse.view, readAt: this.#startedAt, readIn: 1 };
@@ -143,7 +145,7 @@ export class BootObserver {
     }
     this.#electionWait =
       step.kind === 'wait' && waitingInElection(facts) && this.#view !== undefined
-        ? { value: electionFacts(facts), readAt: this.#electionWait?.readAt ?? this.deps.clock.now(), readIn: this.#electionWait?.readIn ?? observation, view: this.#view.value }
+        ? { value: electionFacts(facts), readAt: this.#electionWait?.readAt ?? this.deps.clock.now(), view: this.#view.value }
         : undefined;
     return { facts, step, token: this.#token?.value };
   }
@@ -183,7 +185,7 @@ export class BootObserver {
       pendingForMs: this.#pendingSince === undefined ? 0 : now - this.#pendingSince,
       ...(this.#record === undefined ? { clusterSwarmId: undefined, clusterCreatedBy: undefined, clusterGeneration: undefined, recordedManager: false } : this.recordFacts(this.#record.value)),
       recovery: this.deps.recovery,
-      managerPeers: joinablePeers(this.#view.value, this.identity.instanceId),
+      managerPeers: this.managerPeers(),
       electionRank: electionRank(this.#view.value, this.identity.instanceId),
       bootElapsedMs: now - this.#startedAt,
       reusedFactsAgeMs: Math.max(0, ...reused),
@@ -192,6 +194,13 @@ export class BootObserver {
       ...(this.#token === undefined ? {} : { tokenPresent: true }),
       ...(this.#otherToken === undefined ? {} : { otherTokenPresent: true }),
     };
+  }
+
+  /** The fleet's joinable managers, after the managers to join through first. */
+  private managerPeers(): string[] {
+    const peers = joinablePeers((this.#view as Known<FleetView>).value, this.identity.instanceId);
+    const via = this.#joinVia.filter((ip) => ip !== this.identity.localIpv4 && !peers.includes(ip));
+    return [...via, ...peers];
   }
 
   private recordFacts(record: ClusterRecord | undefined): Pick<BootFacts, RecordFact> {

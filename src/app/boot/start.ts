@@ -39,13 +39,13 @@ export interface Discovery {
  * Only an instance missing from it (its group lacks the cluster tag, or is not listing it yet)
  * costs the DescribeAutoScalingInstances lookup as well.
  */
-export async function discover(config: Config, services: Services, where: Whereabouts, previousRole: Role | undefined): Promise<Discovery> {
+export async function discover(config: Config, services: Services, where: Whereabouts, previousRole: Role | undefined, joinVia: string[] = []): Promise<Discovery> {
   const { fleet, secrets, backups } = services.cloud(where.identity);
   const view = await fleet.view(config.cluster, 'manager');
   const own = ownGroupIn(view, where.identity.instanceId) ?? (await fleet.ownGroup(where.identity.instanceId));
   const role = resolveRole(config, own, previousRole);
   const recovery = { auto: config.autoRecover, afterMs: config.recoverAfterMs };
-  const observer = new BootObserver({ ...services, fleet, secrets, recovery }, where.identity, role, config.cluster, where.target, { view, viewMaxAgeMs: viewMaxAgeMs(view.instances.length) });
+  const observer = new BootObserver({ ...services, fleet, secrets, recovery }, where.identity, role, config.cluster, where.target, { view, viewMaxAgeMs: viewMaxAgeMs(view.instances.length), joinVia });
   return { own, role, fleet, secrets, backups, observer, fleetSize: view.instances.length };
 }
 

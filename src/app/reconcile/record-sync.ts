@@ -28,12 +28,13 @@ export class RecordSync {
   ) {}
 
   async keep(swarmId: string, members: readonly RecordedManager[]): Promise<RecordOwner> {
-    const managers = sortedManagers(members);
-    const key = JSON.stringify(managers);
+    const key = JSON.stringify(sortedManagers(members));
     const now = this.clock.now();
     if (this.#known?.swarmId === swarmId && this.#known.managers === key && now - this.#known.checkedAt < RECORD_RECHECK_MS) return 'ours';
     this.#known = undefined;
-    const record = await this.secrets.readCluster();
+    const [record, entries] = await Promise.all([this.secrets.readCluster(), this.secrets.registeredManagers()]);
+    // A member in no group of the cluster (detached) has no instance in the fleet view: its own entry names it.
+    const managers = sortedManagers(members.map((m) => (m.instanceId !== '' ? m : { ...m, instanceId: entries.find((e) => e.nodeId === m.nodeId)?.instanceId ?? '' })));
     if (record === undefined || record.swarmId !== swarmId) {
       this.log.warn({ recordSwarmId: record?.swarmId, swarmId }, record === undefined ? 'cluster record missing: `swarmnode republish` on a manager writes it' : 'the cluster record names another swarm: its managers and this swarm\'s tokens are left as they are');
       return record === undefined ? 'missing' : 'other';
@@ -42,7 +43,7 @@ export class RecordSync {
       await this.secrets.writeCluster({ ...record, managers });
       this.log.info({ before: record.managers, after: managers }, 'cluster record: managers updated to the raft members');
     }
-    await this.dropGoneEntries(managers);
+    await this.dropGoneEntries(managers, entries);
     this.#known = { swarmId, managers: key, checkedAt: now };
     return 'ours';
   }
@@ -52,8 +53,8 @@ export class RecordSync {
    * forgotten by EC2, which keeps terminated instances about an hour) goes, before recovery would
    * meet an instance EC2 no longer knows and refuse for it.
    */
-  private async dropGoneEntries(members: readonly RecordedManager[]): Promise<void> {
-    const outside = (await this.secrets.registeredManagers()).filter((entry) => !members.some((m) => m.instanceId === entry.instanceId));
+  private async dropGoneEntries(members: readonly RecordedManager[], entries: readonly RecordedManager[]): Promise<void> {
+    const outside = entries.filter((entry) => !members.some((m) => m.instanceId === entry.instanceId || (m.nodeId !== '' && m.nodeId === entry.nodeId)));
     if (outside.length === 0) return;
     const ec2 = await this.fleet.ec2Facts(outside.map((entry) => entry.instanceId));
     for (const entry of outside) {

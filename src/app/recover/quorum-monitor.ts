@@ -15,25 +15,27 @@ export class QuorumMonitor {
   #logged: { key: string; at: number } | undefined;
   /** A recovered lock whose mark failed: the other survivors wait for it, so it is retried each round. */
   #unmarked: { lock: string; swarmId: string } | undefined;
-  /** This manager left a dead raft to join the recovered one: until it is a member again, boot's procedure is run again each round. */
-  #rejoining = false;
+  /** This manager left a dead raft to join the recovered one through these hosts: until it is a member again, boot's procedure is run again each round. */
+  #rejoining: string[] | undefined;
 
   constructor(
     private readonly deps: RecoveryDeps,
     private readonly log: Logger,
-    /** Boot's procedure, run in place (as for a warm pool instance going into service). */
-    private readonly boot: () => Promise<void>,
+    /** Boot's procedure, run in place (as for a warm pool instance going into service), joining through `via` first. */
+    private readonly boot: (via?: string[]) => Promise<void>,
   ) {}
 
   async round(): Promise<RecoveryStep | undefined> {
     if (this.#unmarked !== undefined) await this.mark(this.#unmarked);
-    if (this.#rejoining) {
-      // A boot that failed (an AWS outage, its deadline) must not leave the manager out for good.
-      if ((await this.deps.engine.info()).localNodeState !== 'inactive') {
-        this.#rejoining = false;
+    if (this.#rejoining !== undefined) {
+      // A boot that failed (an AWS outage, its deadline) must not leave the manager out for good;
+      // a join left pending or in error is boot's to settle too. Locked is the orphan check's.
+      const state = (await this.deps.engine.info()).localNodeState;
+      if (state === 'active' || state === 'locked') {
+        this.#rejoining = undefined;
       } else {
         this.log.warn({ action: 'rejoin' }, 'still out of the swarm since leaving the dead raft: boot\'s procedure again');
-        await this.boot();
+        await this.boot(this.#rejoining);
         return undefined;
       }
     }
@@ -75,9 +77,9 @@ export class QuorumMonitor {
       case 'rejoin':
         // Boot's procedure joins an inactive manager with the published token, retrying within its deadline.
         await engine.leave(true);
-        this.#rejoining = true;
+        this.#rejoining = step.remoteAddrs.map((addr) => addr.replace(/:\d+$/, ''));
         this.log.warn({ action: 'rejoin', remoteAddrs: step.remoteAddrs }, 'left the dead raft: joining the recovered swarm through boot\'s procedure');
-        await this.boot();
+        await this.boot(this.#rejoining);
         return;
       default:
         return;

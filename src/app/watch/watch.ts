@@ -62,8 +62,8 @@ export async function watch(context: WatchContext): Promise<number> {
   // launching action; a manager or worker left in a dead raft or swarm joins the live one.
   // One at a time: a caller that asks while it runs waits for the run under way.
   let booting: Promise<void> | undefined;
-  const runBoot = (): Promise<void> =>
-    (booting ??= boot({ ...context, log: bootLog, lookAgain: true })
+  const runBoot = (joinVia?: string[]): Promise<void> =>
+    (booting ??= boot({ ...context, log: bootLog, lookAgain: true, joinVia })
       .catch((error: unknown) => {
         bootLog.error({ err: error }, 'boot procedure in watch failed');
         return 1;

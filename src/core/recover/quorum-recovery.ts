@@ -98,32 +98,39 @@ export function decideQuorumRecovery(facts: RecoveryFacts): RecoveryStep {
     if (live.length > 0) return { kind: 'rejoin', remoteAddrs: live.map((m) => `${m.addr}:2377`), reason: `${went}; they answer: leave this dead raft and join them` };
     return { kind: 'refuse', reason: `${went}, and none of them answers` };
   }
-  // Without a leader the engine shows no swarm id: the record then describes this raft only if it lists this manager.
-  if (facts.swarmId === undefined && !record.managers.some((m) => m.instanceId === facts.instanceId)) {
-    return { kind: 'refuse', reason: `${lost}; the cluster record (swarm ${record.swarmId}) does not list this manager, and its engine cannot say which swarm it is in` };
-  }
-  const verdict = missingManagersGone(missing.map((m) => ({ addr: m.addr, recorded: recordedAs(record, m) })), facts.ec2, facts.now, facts.recoverAfterMs);
-  // The lock names the members lost, which every survivor of one loss sees alike: the missing members
-  // not known alive. Not a survivor that already left this raft to rejoin the recovered one (alive),
-  // and still a member the record no longer lists (the recovered raft's leader dropped it).
+  // The lock names the members lost, which every survivor of one loss sees alike: the missing
+  // members not known alive. A member the recovered raft's leader dropped from the record still
+  // counts; a survivor that left this raft to rejoin the recovered one does not: it is known by its
+  // entry, under a new node id but at its address, and EC2 says its instance runs.
+  const alive = (m: RecordedManager): boolean => {
+    const state = facts.ec2.get(m.instanceId)?.state;
+    return state !== undefined && !isGoneForGood(state);
+  };
   const lostMembers = missing.filter((m) => {
     const recorded = recordedAs(record, m);
-    return recorded === undefined || gone(recorded);
+    return recorded === undefined ? !record.managers.some((r) => r.addr === m.addr && alive(r)) : !alive(recorded);
   });
   const name = recoveryLockName(record, lostMembers.map((m) => m.nodeId));
   const lock = facts.lock?.name === name ? facts.lock : undefined;
   const holder = lock?.holder === undefined ? undefined : record.managers.find((m) => m.instanceId === lock.holder);
-  const rejoin: RecoveryStep | undefined =
-    lock?.recovered === true && holder !== undefined && lock.holder !== facts.instanceId
-      ? { kind: 'rejoin', remoteAddrs: [`${holder.addr}:2377`], reason: `${lock.holder} recovered the swarm (${name}): leave this raft and join it as a manager` }
-      : undefined;
-  if (!verdict.gone) {
-    if (!verdict.final) return { kind: 'wait', reason: `${lost}; ${verdict.why}` };
-    // Another survivor may have recovered this very loss already: its leader then wrote the new raft
-    // into the record, which no longer lists the members this dead raft still waits for.
-    if (lock === undefined) return { kind: 'need-lock', lock: name, reason: `${lost}; ${verdict.why}: did another survivor recover this loss (${name})?` };
-    return rejoin ?? { kind: 'refuse', reason: `${lost}; ${verdict.why}` };
+  /**
+   * Another survivor may have recovered this very loss already (its lock is marked): its leader then
+   * wrote the new raft into the record, which no longer lists this manager nor the members this dead
+   * raft still waits for. Asked before any refusal, and followed only to a holder that answers.
+   */
+  const refuseUnlessRecovered = (why: string): RecoveryStep => {
+    if (lock === undefined) return { kind: 'need-lock', lock: name, reason: `${why}: did another survivor recover this loss (${name})?` };
+    if (lock.recovered && holder !== undefined && lock.holder !== facts.instanceId && facts.answering.includes(holder.addr)) {
+      return { kind: 'rejoin', remoteAddrs: [`${holder.addr}:2377`], reason: `${lock.holder} recovered the swarm (${name}): leave this raft and join it as a manager` };
+    }
+    return { kind: 'refuse', reason: why };
+  };
+  // Without a leader the engine shows no swarm id: the record then describes this raft only if it lists this manager.
+  if (facts.swarmId === undefined && !record.managers.some((m) => m.instanceId === facts.instanceId)) {
+    return refuseUnlessRecovered(`${lost}; the cluster record (swarm ${record.swarmId}) does not list this manager, and its engine cannot say which swarm it is in`);
   }
+  const verdict = missingManagersGone(missing.map((m) => ({ addr: m.addr, recorded: recordedAs(record, m) })), facts.ec2, facts.now, facts.recoverAfterMs);
+  if (!verdict.gone) return verdict.final ? refuseUnlessRecovered(`${lost}; ${verdict.why}`) : { kind: 'wait', reason: `${lost}; ${verdict.why}` };
   const proven = `${lost}; every missing manager is gone for good: ${verdict.why}`;
   // No manual --force-new-cluster is offered: it takes no lock, so a survivor that recovers later
   // (SWARMNODE_AUTO_RECOVER turned on) would find the lock free and force a second raft of the swarm.
@@ -131,5 +138,6 @@ export function decideQuorumRecovery(facts: RecoveryFacts): RecoveryStep {
   if (lock === undefined) return { kind: 'need-lock', lock: name, reason: `${proven}: who recovers is decided by ${name}` };
   if (lock.holder === undefined) return { kind: 'take-lock', lock: name, reason: `${proven}: take ${name} (Overwrite=false)` };
   if (lock.holder === facts.instanceId) return { kind: 'force-new-cluster', lock: name, advertiseAddr: facts.advertiseAddr, reason: `${proven}: this instance holds ${name}, force a new cluster` };
-  return rejoin ?? { kind: 'wait', reason: `${proven}: ${lock.holder} holds ${name} and is recovering` };
+  if (!lock.recovered || holder === undefined) return { kind: 'wait', reason: `${proven}: ${lock.holder} holds ${name} and is recovering` };
+  return { kind: 'rejoin', remoteAddrs: [`${holder.addr}:2377`], reason: `${lock.holder} recovered the swarm (${name}): leave this raft and join it as a manager` };
 }

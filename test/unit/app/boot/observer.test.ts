@@ -196,3 +196,16 @@ describe('BootObserver: facts reused between observations', () => {
     expect(facts.clusterSwarmId).toBe('S2');
   });
 });
+
+describe('BootObserver: managers to join through first', () => {
+  it('a recovered raft\'s survivor named by the rejoin comes before the fleet\'s managers, even when no group lists it', async () => {
+    const world = new BootWorld('manager').withManagers(managerInstance('i-b', '10.0.0.6'));
+    world.secrets.stored.set('manager', 'SWMTKN-m');
+    world.probe.open.add('10.0.0.6');
+    world.probe.open.add('10.0.0.9');
+    const observer = new BootObserver(world.observerDeps(), SELF, 'manager', 'lab', world.target, { viewMaxAgeMs: 60_000, joinVia: ['10.0.0.9'] });
+    const { facts, step } = await observer.observe();
+    expect(facts.managerPeers).toEqual(['10.0.0.9', '10.0.0.6']);
+    expect(step).toMatchObject({ kind: 'join', remoteAddrs: ['10.0.0.9:2377', '10.0.0.6:2377'] });
+  });
+});

@@ -54,6 +54,16 @@ describe('RecordSync: the record\'s managers follow the raft', () => {
     expect([...secrets.registrations.keys()].sort()).toEqual(['i-1', 'i-3']);
   });
 
+  it('a member in no group (detached, so the fleet view names no instance for it) is recorded with the instance of its own entry, and that entry is kept', async () => {
+    const { secrets, fleet, sync } = setup();
+    secrets.registrations.set('i-7', m(7));
+    fleet.ec2.set('i-7', 'terminated');
+    await sync.keep('swarm-a', [m(1), { ...m(7), instanceId: '' }]);
+    expect(secrets.cluster?.managers).toEqual([m(1), m(7)]);
+    // Still a raft member: its entry is what lets recovery prove it gone once it is.
+    expect(secrets.registrations.has('i-7')).toBe(true);
+  });
+
   it('never touches a record of another swarm, nor writes a missing one', async () => {
     const { secrets, sync } = setup();
     await sync.keep('swarm-b', [m(5)]);

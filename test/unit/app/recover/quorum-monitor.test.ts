@@ -25,10 +25,14 @@ function setup() {
   const probe = new FakeProbe();
   probe.open = new Set(['10.0.0.2', '10.0.0.3']);
   let boots = 0;
+  const joinedVia: (string[] | undefined)[] = [];
   const monitor = new QuorumMonitor(
     { engine: engine.asEngine(), fleet: fleet.asFleet(), secrets: secrets.asStore(), probe, clock, instanceId: 'i-1', advertiseAddr: '10.0.0.1', autoRecover: true, recoverAfterMs: 2 * MINUTE },
     silentLog,
-    async () => void boots++,
+    async (via) => {
+      boots++;
+      joinedVia.push(via);
+    },
   );
   const lose = (...ids: number[]): void => {
     engine.noLeader = true;
@@ -38,7 +42,7 @@ function setup() {
       fleet.goneAt.set(`i-${n}`, clock.now() - 5 * MINUTE);
     }
   };
-  return { clock, engine, fleet, secrets, probe, monitor, lose, boots: () => boots };
+  return { clock, engine, fleet, secrets, probe, monitor, lose, boots: () => boots, joinedVia };
 }
 
 const LOCK = recoveryLockName(record, ['n2', 'n3']);
@@ -78,7 +82,7 @@ describe('QuorumMonitor', () => {
   });
 
   it('a lock taken first by another survivor: waits, then leaves the dead raft and joins through boot\'s procedure', async () => {
-    const { monitor, secrets, engine, boots } = fiveLostThree();
+    const { monitor, secrets, engine, boots, joinedVia } = fiveLostThree();
     const lock = FIVE_LOCK;
     secrets.locks.set(lock, 'i-4');
     expect(await monitor.round()).toMatchObject({ kind: 'wait', reason: expect.stringMatching(/i-4 holds/) });
@@ -87,6 +91,8 @@ describe('QuorumMonitor', () => {
     expect(await monitor.round()).toMatchObject({ kind: 'rejoin', remoteAddrs: ['10.0.0.4:2377'] });
     expect(engine.calls).toEqual([{ op: 'leave', force: true }]);
     expect(boots()).toBe(1);
+    // Through the survivor that recovered first: it may be in no group (detached), so no fleet view lists it.
+    expect(joinedVia).toEqual([['10.0.0.4']]);
   });
 
   it('a rejoin whose boot failed (AWS denied it) is tried again each round until the manager is a member again', async () => {

@@ -45,15 +45,9 @@ const table: [string, Partial<RecoveryFacts>, string, RegExp | Record<string, un
   ['a missing manager still running (partitioned): refuse', { ...lockOf(['n3']), ec2: new Map([['i-1', running], ['i-2', running], ['i-3', gone()]]) }, 'refuse', /i-2 at 10.0.0.2 is running per EC2/],
   ['terminated too recently: wait SWARMNODE_RECOVER_AFTER', { ec2: new Map([['i-1', running], ['i-2', gone()], ['i-3', gone(30_000)]]) }, 'wait', /waiting 90 s more/],
   ['EC2 does not say since when: refuse', { ...lock(undefined), ec2: new Map([['i-1', running], ['i-2', gone()], ['i-3', { state: 'terminated', drainRequest: undefined }]]) }, 'refuse', /without saying since when/],
-  ['EC2 has forgotten a missing manager: refuse', { ...lockOf(['n2']), ec2: new Map([['i-1', running], ['i-2', gone()]]) }, 'refuse', /EC2 has no word on i-3/],
+  ['EC2 has forgotten a missing manager: refuse', { ...lock(undefined), ec2: new Map([['i-1', running], ['i-2', gone()]]) }, 'refuse', /EC2 has no word on i-3/],
   ['a missing member not in the record: refuse', { ...lock(undefined), record: { ...record, managers: [1, 2].map(manager) } }, 'refuse', /10.0.0.3 is not in the cluster record/],
   ['a missing member not in the record: first, did another survivor recover this loss?', { record: { ...record, managers: [1, 2].map(manager) } }, 'need-lock', { lock: LOCK }],
-  [
-    'the record no longer lists the lost members because another survivor recovered this loss and recorded its raft: rejoin it',
-    { ...lockOf(['n3'], 'i-2', true), record: { ...record, managers: [1, 2].map(manager) }, ec2: new Map([['i-1', running], ['i-2', running]]) },
-    'rejoin',
-    { remoteAddrs: ['10.0.0.2:2377'] },
-  ],
   [
     'a survivor left this raft (alive, not answering here) and the recovered swarm\'s manager answers: rejoin it',
     { ...lockOf(['n3'], 'i-4', true), record: { ...record, managers: [1, 2, 3, 4].map(manager) }, ec2: new Map([['i-1', running], ['i-2', running], ['i-3', gone()], ['i-4', running]]), answering: ['10.0.0.4'] },
@@ -76,7 +70,8 @@ const table: [string, Partial<RecoveryFacts>, string, RegExp | Record<string, un
     { remoteAddrs: ['10.0.0.4:2377', '10.0.0.2:2377'] },
   ],
   ['an engine without a leader shows no swarm id: the record describes this raft when it lists this manager', { swarmId: undefined }, 'need-lock', { lock: LOCK }],
-  ['no swarm id, and the record does not list this manager: refuse', { swarmId: undefined, instanceId: 'i-7' }, 'refuse', /does not list this manager/],
+  ['no swarm id, and the record does not list this manager: first, did another survivor recover this loss?', { swarmId: undefined, instanceId: 'i-7' }, 'need-lock', { lock: LOCK }],
+  ['no swarm id, the record does not list this manager, and no survivor recovered: refuse', { swarmId: undefined, instanceId: 'i-7', ...lock(undefined) }, 'refuse', /does not list this manager/],
   ['SWARMNODE_AUTO_RECOVER=false: only advise, and only the way through the lock', { autoRecover: false }, 'advise', /would take recover-.* and run --force-new-cluster.*set it to true on the managers/],
 ];
 
@@ -101,6 +96,17 @@ describe('decideQuorumRecovery (the engine says there is no leader)', () => {
     expect(decideQuorumRecovery(facts)).toMatchObject({ kind: 'need-lock', lock: name });
     expect(decideQuorumRecovery({ ...facts, lock: { name, holder: 'i-4', recovered: false } })).toMatchObject({ kind: 'wait' });
     expect(decideQuorumRecovery({ ...facts, lock: { name, holder: 'i-4', recovered: true } })).toMatchObject({ kind: 'rejoin', remoteAddrs: ['10.0.0.4:2377'] });
+  });
+
+  it('the winner\'s leader rewrote the record (its new raft only): the other survivor, unlisted and shown no swarm id, follows the marked lock to it', () => {
+    const members = [1, 2, 3, 4, 5].map((n) => ({ nodeId: `n${n}`, addr: `10.0.0.${n}` }));
+    const rewritten: ClusterRecord = { ...record, managers: [manager(4)] };
+    const facts: RecoveryFacts = { ...base, swarmId: undefined, record: rewritten, members, answering: ['10.0.0.4'], ec2: new Map([['i-4', running]]) };
+    const name = recoveryLockName(rewritten, ['n2', 'n3', 'n5']);
+    expect(decideQuorumRecovery(facts)).toMatchObject({ kind: 'need-lock', lock: name });
+    expect(decideQuorumRecovery({ ...facts, lock: { name, holder: 'i-4', recovered: true } })).toMatchObject({ kind: 'rejoin', remoteAddrs: ['10.0.0.4:2377'] });
+    // Never towards a holder that does not answer: this raft's copy is not thrown away for nothing.
+    expect(decideQuorumRecovery({ ...facts, answering: [], lock: { name, holder: 'i-4', recovered: true } }).kind).toBe('refuse');
   });
 
   it('survivors of one loss contend for one lock; a later loss, of other members, for another', () => {
