@@ -1,12 +1,12 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
-import { DockerEngine } from '../../src/adapters/docker-engine.js';
-import { DockerSwarmObjects } from '../../src/adapters/docker-swarm-objects.js';
+import { DockerEngine } from '../../src/adapters/docker/docker-engine.js';
+import { DockerSwarmObjects } from '../../src/adapters/docker/docker-swarm-objects.js';
 import { RecordingMetrics } from '../unit/recording-metrics.js';
-import { FileState } from '../../src/adapters/file-state.js';
-import { systemClock } from '../../src/adapters/system-clock.js';
-import { tcpPortProbe } from '../../src/adapters/tcp-port-probe.js';
+import { FileState } from '../../src/adapters/host/file-state.js';
+import { systemClock } from '../../src/adapters/host/system-clock.js';
+import { tcpPortProbe } from '../../src/adapters/host/tcp-port-probe.js';
 import { boot } from '../../src/app/boot/boot.js';
 import { AWS_CLIENT_DEFAULTS, awsServices, type Services } from '../../src/app/shared/compose.js';
 import { loadConfig } from '../../src/config/load-config.js';

@@ -1,6 +1,6 @@
 import FakeTimers from '@sinonjs/fake-timers';
 import { afterEach } from 'vitest';
-import { systemClock } from '../../src/adapters/system-clock.js';
+import { systemClock } from '../../src/adapters/host/system-clock.js';
 import type { Clock } from '../../src/ports/clock.js';
 
 type Installed = ReturnType<ReturnType<typeof FakeTimers.withGlobal>['install']>;

@@ -1,9 +1,9 @@
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeAutoScalingInstancesCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { lazyClient } from '../../../src/adapters/lazy-client.js';
+import { lazyClient } from '../../../src/adapters/aws/lazy-client.js';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AwsFleet } from '../../../src/adapters/aws-fleet.js';
+import { AwsFleet } from '../../../src/adapters/aws/aws-fleet.js';
 import { AccessDeniedError } from '../../../src/errors/access-denied-error.js';
 
 const asg = mockClient(AutoScalingClient);

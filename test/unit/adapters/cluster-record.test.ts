@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { transitionTime } from '../../../src/adapters/aws-fleet.js';
-import { parseClusterRecord } from '../../../src/adapters/ssm-kms-secret-store.js';
+import { transitionTime } from '../../../src/adapters/aws/aws-fleet.js';
+import { parseClusterRecord } from '../../../src/adapters/aws/ssm-kms-secret-store.js';
 
 describe('the cluster record as any release wrote it', () => {
   it('reads a record with generation and managers as written', () => {

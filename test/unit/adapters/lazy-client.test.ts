@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lazyClient } from '../../../src/adapters/lazy-client.js';
+import { lazyClient } from '../../../src/adapters/aws/lazy-client.js';
 
 describe('lazyClient', () => {
   it('loads the package and makes the client once, on first use', async () => {

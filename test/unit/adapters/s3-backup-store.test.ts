@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { lazyClient } from '../../../src/adapters/lazy-client.js';
-import { S3BackupStore } from '../../../src/adapters/s3-backup-store.js';
+import { lazyClient } from '../../../src/adapters/aws/lazy-client.js';
+import { S3BackupStore } from '../../../src/adapters/aws/s3-backup-store.js';
 import { AccessDeniedError } from '../../../src/errors/access-denied-error.js';
 import { BackupBucketMissingError } from '../../../src/errors/backup-bucket-missing-error.js';
 import { BackupNotFoundError } from '../../../src/errors/backup-not-found-error.js';

@@ -1,9 +1,9 @@
 import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { lazyClient } from '../../../src/adapters/lazy-client.js';
+import { lazyClient } from '../../../src/adapters/aws/lazy-client.js';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SsmKmsSecretStore } from '../../../src/adapters/ssm-kms-secret-store.js';
+import { SsmKmsSecretStore } from '../../../src/adapters/aws/ssm-kms-secret-store.js';
 import { SecretUnreadableError } from '../../../src/errors/secret-unreadable-error.js';
 import { Secret } from '../../../src/log/secret.js';
 

@@ -15,7 +15,7 @@ const iamNameOf: Record<string, string> = { 's3:ListObjectsV2': 's3:ListBucket' 
 
 const sdkImport = /import\s+(type\s+)?\{([^}]*)\}\s+from\s+'@aws-sdk\/(client-[a-z0-9-]+)'/g;
 /**
- * A command made from a lazily loaded SDK package (adapters/lazy-client.ts): `new ssm.sdk.GetParameterCommand(`,
+ * A command made from a lazily loaded SDK package (adapters/aws/lazy-client.ts): `new ssm.sdk.GetParameterCommand(`,
  * the variable named after the service's IAM prefix.
  */
 const lazyCommand = /\bnew\s+(\w+)\.sdk\.(\w+)Command\(/g;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CLUSTER_TAG, ROLE_TAG } from '../../../src/adapters/aws-fleet.js';
+import { CLUSTER_TAG, ROLE_TAG } from '../../../src/adapters/aws/aws-fleet.js';
 import { CONFIG_SCHEMA } from '../../../src/config/config-schema.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { parseCloudFormation } from './parse-cloudformation.js';

@@ -2,8 +2,8 @@ import type * as AutoScalingSdk from '@aws-sdk/client-auto-scaling';
 import type { AutoScalingClient, AutoScalingGroup, LifecycleHook as AwsHook } from '@aws-sdk/client-auto-scaling';
 import type * as Ec2Sdk from '@aws-sdk/client-ec2';
 import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
-import type { Role } from '../config/config.js';
-import { ROLES } from '../config/config.js';
+import type { Role } from '../../config/config.js';
+import { ROLES } from '../../config/config.js';
 import type {
   Ec2Facts,
   Fleet,
@@ -13,9 +13,9 @@ import type {
   LifecycleResult,
   LifecycleTransition,
   OwnGroup,
-} from '../ports/fleet.js';
-import { isGoneForGood } from '../core/cluster/instance-gone.js';
-import { fromAwsError } from '../errors/from-aws-error.js';
+} from '../../ports/fleet.js';
+import { isGoneForGood } from '../../core/cluster/instance-gone.js';
+import { fromAwsError } from '../../errors/from-aws-error.js';
 import { AWS_CALL_BUDGET_MS, awsCall, awsErrorName } from './aws-call.js';
 import type { LazyClient } from './lazy-client.js';
 

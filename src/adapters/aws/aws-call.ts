@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import type { AwsCall } from '../errors/from-aws-error.js';
-import { DENIED, fromAwsError } from '../errors/from-aws-error.js';
-import type { AwsOutcome, CallMetrics } from '../ports/metrics.js';
+import type { AwsCall } from '../../errors/from-aws-error.js';
+import { DENIED, fromAwsError } from '../../errors/from-aws-error.js';
+import type { AwsOutcome, CallMetrics } from '../../ports/metrics.js';
 
 /**
  * The longest one AWS request may take, the SDK's own retries included: a hung or throttled call

@@ -1,7 +1,7 @@
 import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { BackupNotFoundError } from '../errors/backup-not-found-error.js';
-import type { BackupStore, StoredObject } from '../ports/backup-store.js';
+import { BackupNotFoundError } from '../../errors/backup-not-found-error.js';
+import type { BackupStore, StoredObject } from '../../ports/backup-store.js';
 import { awsCall, awsErrorName } from './aws-call.js';
 import { CLUSTER_TAG, ROLE_TAG } from './aws-fleet.js';
 import type { LazyClient } from './lazy-client.js';

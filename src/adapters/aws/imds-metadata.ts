@@ -1,6 +1,6 @@
 import { MetadataService } from '@aws-sdk/ec2-metadata-service';
-import { DependencyUnavailableError } from '../errors/dependency-unavailable-error.js';
-import type { InstanceIdentity, InstanceMetadata, ScheduledEvent, SpotInterruption } from '../ports/instance-metadata.js';
+import { DependencyUnavailableError } from '../../errors/dependency-unavailable-error.js';
+import type { InstanceIdentity, InstanceMetadata, ScheduledEvent, SpotInterruption } from '../../ports/instance-metadata.js';
 
 const IMDS_ACTION =
   'check that the instance metadata service is enabled with HttpTokens=required and a hop limit of at least 1 ' +

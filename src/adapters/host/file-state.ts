@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { StateFile } from '../ports/state-file.js';
+import type { StateFile } from '../../ports/state-file.js';
 
 /**
  * A record as a small JSON file in the state directory (systemd's StateDirectory=), written whole to

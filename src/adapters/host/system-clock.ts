@@ -1,4 +1,4 @@
-import type { Clock } from '../ports/clock.js';
+import type { Clock } from '../../ports/clock.js';
 
 /**
  * Wall-clock time and the global timers, so every wait in the product (its own and p-retry's)

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import Dockerode from 'dockerode';
-import { DependencyUnavailableError } from '../errors/dependency-unavailable-error.js';
-import type { CallMetrics } from '../ports/metrics.js';
+import { DependencyUnavailableError } from '../../errors/dependency-unavailable-error.js';
+import type { CallMetrics } from '../../ports/metrics.js';
 
 /**
  * A bound on every engine call, so a hung engine cannot hold boot past its deadline. Above the

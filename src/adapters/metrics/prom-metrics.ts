@@ -1,9 +1,9 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { VERSION } from '../cli/version.js';
-import { REACHABILITIES, type ClusterSummary } from '../core/status/cluster-summary.js';
-import type { BootRecord, BootRecordStore } from '../ports/boot-record.js';
-import type { Clock } from '../ports/clock.js';
-import type { AwsOutcome, DrainKind, EngineOutcome, HookResult, Metrics, MetricsExposition } from '../ports/metrics.js';
+import { VERSION } from '../../cli/version.js';
+import { REACHABILITIES, type ClusterSummary } from '../../core/status/cluster-summary.js';
+import type { BootRecord, BootRecordStore } from '../../ports/boot-record.js';
+import type { Clock } from '../../ports/clock.js';
+import type { AwsOutcome, DrainKind, EngineOutcome, HookResult, Metrics, MetricsExposition } from '../../ports/metrics.js';
 
 /** Drains and hooks last seconds to an hour (a held manager: up to the hook's limit). */
 const LONG_SECONDS = [1, 5, 10, 30, 60, 120, 300, 600, 1200, 3600];

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ListenAddress } from '../config/config.js';
-import type { Logger } from '../log/logger.js';
-import type { MetricsExposition, MetricsServer } from '../ports/metrics.js';
+import type { ListenAddress } from '../../config/config.js';
+import type { Logger } from '../../log/logger.js';
+import type { MetricsExposition, MetricsServer } from '../../ports/metrics.js';
 
 /**
  * Serves `GET /metrics` (and nothing else) with node:http. A scrape that fails to collect answers

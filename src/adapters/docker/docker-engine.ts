@@ -1,7 +1,7 @@
 import type Dockerode from 'dockerode';
-import { Secret } from '../log/secret.js';
-import type { Engine, EngineInfo, SwarmNode, SwarmService, SwarmTask } from '../ports/engine.js';
-import type { CallMetrics } from '../ports/metrics.js';
+import { Secret } from '../../log/secret.js';
+import type { Engine, EngineInfo, SwarmNode, SwarmService, SwarmTask } from '../../ports/engine.js';
+import type { CallMetrics } from '../../ports/metrics.js';
 import { engineCall, engineClient, engineDial } from './engine-call.js';
 
 const LISTEN_ADDR = '0.0.0.0:2377';

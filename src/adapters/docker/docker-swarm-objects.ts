@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import type { EngineObject, NetworkFacts, SecretFacts, SwarmObject, SwarmObjects } from '../ports/swarm-objects.js';
+import type { EngineObject, NetworkFacts, SecretFacts, SwarmObject, SwarmObjects } from '../../ports/swarm-objects.js';
 import { engineCall, engineClient } from './engine-call.js';
 
 interface RawObject {

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import type { PortProbe } from '../ports/port-probe.js';
+import type { PortProbe } from '../../ports/port-probe.js';
 
 /** A TCP connect that completes means something listens: enough to know a swarm manager is there. */
 export const tcpPortProbe: PortProbe = {
