@@ -85,7 +85,8 @@ export class DockerEngine implements Engine {
     return {
       localNodeState: swarm.LocalNodeState ?? '',
       nodeId: swarm.NodeID ?? '',
-      clusterId: swarm.Cluster?.ID,
+      // Without a leader moby still sets Cluster, empty: no swarm id then, as when it is absent.
+      clusterId: swarm.Cluster?.ID || undefined,
       controlAvailable: swarm.ControlAvailable === true,
       remoteManagers: (swarm.RemoteManagers ?? []).map((m: { NodeID: string; Addr: string }) => ({ nodeId: m.NodeID, addr: m.Addr })),
       error: swarm.Error ?? '',

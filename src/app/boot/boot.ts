@@ -37,8 +37,9 @@ export interface BootContext {
    */
   lookAgain?: boolean;
   /**
-   * Managers to join through before the fleet's: the survivor that recovered a raft, which the
-   * rejoining manager knows from the recovery lock and which may be in no group (detached).
+   * Managers to join through before the fleet's, when quorum recovery rejoins a recovered raft: its
+   * survivor (named by the loss's lock) or the live managers the record lists outside this node's
+   * dead raft; either may be in no group (detached), so no fleet view lists it.
    */
   joinVia?: string[];
 }

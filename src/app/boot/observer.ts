@@ -183,7 +183,7 @@ export class BootObserver {
         error: info.error,
       },
       pendingForMs: this.#pendingSince === undefined ? 0 : now - this.#pendingSince,
-      ...(this.#record === undefined ? { clusterSwarmId: undefined, clusterCreatedBy: undefined, clusterGeneration: undefined, recordedManager: false } : this.recordFacts(this.#record.value)),
+      ...(this.#record === undefined ? { clusterSwarmId: undefined, clusterCreatedBy: undefined, clusterGeneration: undefined, recordedManager: false } : this.recordFacts(this.#record.value, info.nodeId)),
       recovery: this.deps.recovery,
       managerPeers: this.managerPeers(),
       electionRank: electionRank(this.#view.value, this.identity.instanceId),
@@ -196,20 +196,20 @@ export class BootObserver {
     };
   }
 
-  /** The fleet's joinable managers, after the managers to join through first. */
+  /** The managers to join through first (listed by the fleet or not), then the fleet's other joinable managers. */
   private managerPeers(): string[] {
-    const peers = joinablePeers((this.#view as Known<FleetView>).value, this.identity.instanceId);
-    const via = this.#joinVia.filter((ip) => ip !== this.identity.localIpv4 && !peers.includes(ip));
-    return [...via, ...peers];
+    const via = this.#joinVia.filter((ip) => ip !== this.identity.localIpv4);
+    return [...via, ...joinablePeers((this.#view as Known<FleetView>).value, this.identity.instanceId).filter((ip) => !via.includes(ip))];
   }
 
-  private recordFacts(record: ClusterRecord | undefined): Pick<BootFacts, RecordFact> {
+  /** `nodeId`: this engine's; the record lists this manager only under its current node id (one that left and rejoined has a new one). */
+  private recordFacts(record: ClusterRecord | undefined, nodeId: string): Pick<BootFacts, RecordFact> {
     return {
       clusterRecordRead: true,
       clusterSwarmId: record?.swarmId,
       clusterCreatedBy: record?.createdBy,
       clusterGeneration: record?.generation,
-      recordedManager: record?.managers.some((m) => m.instanceId === this.identity.instanceId) ?? false,
+      recordedManager: record?.managers.some((m) => m.instanceId === this.identity.instanceId && m.nodeId === nodeId) ?? false,
     };
   }
 
@@ -234,7 +234,7 @@ export class BootObserver {
       case 'clusterRecord': {
         const record = await this.deps.secrets.readCluster();
         if (record !== undefined) this.#record = { value: record, readAt: now(), readIn: this.#observations };
-        return this.recordFacts(record);
+        return this.recordFacts(record, facts.engine.nodeId);
       }
       case 'reachablePeers': {
         const open = await Promise.all(facts.managerPeers.map((ip) => this.deps.probe.isOpen(ip, SWARM_PORT, PROBE_TIMEOUT_MS)));

@@ -39,7 +39,7 @@ export class RecordSync {
       this.log.warn({ recordSwarmId: record?.swarmId, swarmId }, record === undefined ? 'cluster record missing: `swarmnode republish` on a manager writes it' : 'the cluster record names another swarm: its managers and this swarm\'s tokens are left as they are');
       return record === undefined ? 'missing' : 'other';
     }
-    if (JSON.stringify(sortedManagers(record.managers)) !== key) {
+    if (JSON.stringify(sortedManagers(record.managers)) !== JSON.stringify(managers)) {
       await this.secrets.writeCluster({ ...record, managers });
       this.log.info({ before: record.managers, after: managers }, 'cluster record: managers updated to the raft members');
     }
@@ -54,6 +54,12 @@ export class RecordSync {
    * meet an instance EC2 no longer knows and refuse for it.
    */
   private async dropGoneEntries(members: readonly RecordedManager[], entries: readonly RecordedManager[]): Promise<void> {
+    // A member that left and rejoined has a new node id: an entry under its old one is history, and
+    // would make its live node look like an impostor at its own address. The record now names it.
+    for (const entry of entries.filter((e) => members.some((m) => m.instanceId === e.instanceId && m.nodeId !== '' && m.nodeId !== e.nodeId))) {
+      await this.secrets.unregisterManager(entry.instanceId);
+      this.log.info({ manager: entry }, 'dropped the entry of a manager under a node id it no longer has');
+    }
     const outside = entries.filter((entry) => !members.some((m) => m.instanceId === entry.instanceId || (m.nodeId !== '' && m.nodeId === entry.nodeId)));
     if (outside.length === 0) return;
     const ec2 = await this.fleet.ec2Facts(outside.map((entry) => entry.instanceId));

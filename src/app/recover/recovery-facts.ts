@@ -55,7 +55,7 @@ export async function observeRecovery(deps: RecoveryDeps): Promise<RecoveryView 
   };
   if ((await nodesOrNoLeader(deps.engine)) !== undefined) return { facts, step: { kind: 'healthy', reason: 'the swarm has a leader' } };
   const [record, registered] = await Promise.all([deps.secrets.readCluster(), deps.secrets.registeredManagers()]);
-  const known = knownManagers(record, registered);
+  const known = knownManagers(record, registered, members.map((m) => m.nodeId));
   const ids = [...new Set(known.map((m) => m.instanceId).filter((id) => id !== ''))];
   // Every address that may answer: this raft's members, and known managers outside it.
   const hosts = [...new Set([...members.map((m) => m.addr), ...known.map((m) => m.addr)])].filter((h) => h !== deps.advertiseAddr);

@@ -76,7 +76,7 @@ function recordedAs(record: ClusterRecord, member: { nodeId: string; addr: strin
  */
 export function decideQuorumRecovery(facts: RecoveryFacts): RecoveryStep {
   const { members } = facts;
-  const record = facts.record === undefined ? undefined : { ...facts.record, managers: knownManagers(facts.record, facts.registered) };
+  const record = facts.record === undefined ? undefined : { ...facts.record, managers: knownManagers(facts.record, facts.registered, facts.members.map((m) => m.nodeId)) };
   const gone = (m: RecordedManager | undefined): boolean => m !== undefined && isGoneForGood(facts.ec2.get(m.instanceId)?.state);
   // EC2 reuses private addresses: what answers at a member's address may be a new instance, told by
   // the member's own instance being gone, or by the record naming another node at that address.
@@ -100,8 +100,9 @@ export function decideQuorumRecovery(facts: RecoveryFacts): RecoveryStep {
   }
   // The lock names the members lost, which every survivor of one loss sees alike: the missing
   // members not known alive. A member the recovered raft's leader dropped from the record still
-  // counts; a survivor that left this raft to rejoin the recovered one does not: it is known by its
-  // entry, under a new node id but at its address, and EC2 says its instance runs.
+  // counts; a survivor that left this raft to rejoin the recovered one does not: once it rejoined,
+  // the record or its own entry names it (under its new node id) at its address, and EC2 says its
+  // instance runs.
   const alive = (m: RecordedManager): boolean => {
     const state = facts.ec2.get(m.instanceId)?.state;
     return state !== undefined && !isGoneForGood(state);
@@ -116,7 +117,8 @@ export function decideQuorumRecovery(facts: RecoveryFacts): RecoveryStep {
   /**
    * Another survivor may have recovered this very loss already (its lock is marked): its leader then
    * wrote the new raft into the record, which no longer lists this manager nor the members this dead
-   * raft still waits for. Asked before any refusal, and followed only to a holder that answers.
+   * raft still waits for. Asked before the refusals that follow, and followed only to a holder that
+   * answers.
    */
   const refuseUnlessRecovered = (why: string): RecoveryStep => {
     if (lock === undefined) return { kind: 'need-lock', lock: name, reason: `${why}: did another survivor recover this loss (${name})?` };
@@ -138,6 +140,6 @@ export function decideQuorumRecovery(facts: RecoveryFacts): RecoveryStep {
   if (lock === undefined) return { kind: 'need-lock', lock: name, reason: `${proven}: who recovers is decided by ${name}` };
   if (lock.holder === undefined) return { kind: 'take-lock', lock: name, reason: `${proven}: take ${name} (Overwrite=false)` };
   if (lock.holder === facts.instanceId) return { kind: 'force-new-cluster', lock: name, advertiseAddr: facts.advertiseAddr, reason: `${proven}: this instance holds ${name}, force a new cluster` };
-  if (!lock.recovered || holder === undefined) return { kind: 'wait', reason: `${proven}: ${lock.holder} holds ${name} and is recovering` };
+  if (!lock.recovered || holder === undefined || !facts.answering.includes(holder.addr)) return { kind: 'wait', reason: `${proven}: ${lock.holder} holds ${name} and is recovering` };
   return { kind: 'rejoin', remoteAddrs: [`${holder.addr}:2377`], reason: `${lock.holder} recovered the swarm (${name}): leave this raft and join it as a manager` };
 }

@@ -96,6 +96,11 @@ describe('DockerEngine', () => {
     expect(info).toMatchObject({ localNodeState: 'inactive', nodeId: '', clusterId: undefined, controlAvailable: false, remoteManagers: [] });
   });
 
+  it('maps /info of a manager whose raft has no leader: moby leaves Cluster empty, so no swarm id', async () => {
+    reply('GET /info', { Swarm: { LocalNodeState: 'active', NodeID: 'node-1', NodeAddr: '10.0.0.11', ControlAvailable: true, Error: '', RemoteManagers: [], Cluster: { ID: '' } } });
+    expect(await engine().info()).toMatchObject({ localNodeState: 'active', nodeId: 'node-1', clusterId: undefined, controlAvailable: true });
+  });
+
   it('inits listening on 2377 of every interface, advertising the local address, and returns the node id', async () => {
     reply('POST /swarm/init', 'node-new');
     expect(await engine().init('10.0.0.11')).toBe('node-new');

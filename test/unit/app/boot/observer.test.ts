@@ -208,4 +208,26 @@ describe('BootObserver: managers to join through first', () => {
     expect(facts.managerPeers).toEqual(['10.0.0.9', '10.0.0.6']);
     expect(step).toMatchObject({ kind: 'join', remoteAddrs: ['10.0.0.9:2377', '10.0.0.6:2377'] });
   });
+
+  it('first also when the fleet lists it after a survivor still stuck in the dead raft', async () => {
+    const world = new BootWorld('manager').withManagers(managerInstance('i-b', '10.0.0.6'), managerInstance('i-c', '10.0.0.9'));
+    world.secrets.stored.set('manager', 'SWMTKN-m');
+    world.probe.open.add('10.0.0.6');
+    world.probe.open.add('10.0.0.9');
+    const observer = new BootObserver(world.observerDeps(), SELF, 'manager', 'lab', world.target, { viewMaxAgeMs: 60_000, joinVia: ['10.0.0.9'] });
+    expect((await observer.observe()).facts.managerPeers).toEqual(['10.0.0.9', '10.0.0.6']);
+  });
+});
+
+describe('BootObserver: this manager in the record', () => {
+  it('listed under a node id its engine no longer has (it left and rejoined): it writes its own entry again', async () => {
+    const world = new BootWorld('manager').withManagers(managerInstance('i-b', '10.0.0.6'));
+    world.secrets.cluster = { swarmId: 'S1', generation: 1, createdAt: '', createdBy: 'i-b', managers: [{ instanceId: SELF.instanceId, addr: SELF.localIpv4, nodeId: 'n-old' }] };
+    world.secrets.stored.set('manager', 'SWMTKN-m');
+    world.secrets.stored.set('worker', 'SWMTKN-w');
+    world.engine.info_ = { ...world.engine.info_, localNodeState: 'active', nodeId: 'n-new', clusterId: 'S1', controlAvailable: true, remoteManagers: [] };
+    const { facts, step } = await new BootObserver(world.observerDeps(), SELF, 'manager', 'lab', world.target).observe();
+    expect(facts.recordedManager).toBe(false);
+    expect(step.kind).toBe('register');
+  });
 });

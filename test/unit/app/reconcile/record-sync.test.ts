@@ -55,13 +55,25 @@ describe('RecordSync: the record\'s managers follow the raft', () => {
   });
 
   it('a member in no group (detached, so the fleet view names no instance for it) is recorded with the instance of its own entry, and that entry is kept', async () => {
-    const { secrets, fleet, sync } = setup();
+    const { clock, secrets, fleet, sync } = setup();
     secrets.registrations.set('i-7', m(7));
     fleet.ec2.set('i-7', 'terminated');
     await sync.keep('swarm-a', [m(1), { ...m(7), instanceId: '' }]);
     expect(secrets.cluster?.managers).toEqual([m(1), m(7)]);
     // Still a raft member: its entry is what lets recovery prove it gone once it is.
     expect(secrets.registrations.has('i-7')).toBe(true);
+    // Written once: the rechecks compare the record with the members as written.
+    await clock.sleep(RECORD_RECHECK_MS);
+    await sync.keep('swarm-a', [m(1), { ...m(7), instanceId: '' }]);
+    expect(secrets.writes.filter((w) => w === 'cluster')).toHaveLength(1);
+  });
+
+  it('the entry of a member under a node id it no longer has (it left and rejoined) goes: the record names it now', async () => {
+    const { secrets, sync } = setup();
+    secrets.registrations.set('i-2', { ...m(2), nodeId: 'n2-old' });
+    await sync.keep('swarm-a', [m(1), m(2)]);
+    expect(secrets.registrations.has('i-2')).toBe(false);
+    expect(secrets.cluster?.managers).toEqual([m(1), m(2)]);
   });
 
   it('never touches a record of another swarm, nor writes a missing one', async () => {

@@ -19,6 +19,14 @@ describe('knownManagers', () => {
     expect(known).toEqual([{ instanceId: 'i-7', addr: '10.0.0.7', nodeId: 'n7' }]);
   });
 
+  it('a manager that left and rejoined (a new node id) counts once: under the raft member\'s id, else as its own entry says', () => {
+    const old = { instanceId: 'i-2', addr: '10.0.0.2', nodeId: 'n2-old' };
+    const rejoined = { instanceId: 'i-2', addr: '10.0.0.2', nodeId: 'n2-new' };
+    expect(knownManagers(record([old]), [rejoined], ['n1', 'n2-new'])).toEqual([rejoined]);
+    expect(knownManagers(record([rejoined]), [old], ['n2-new'])).toEqual([rejoined]);
+    expect(knownManagers(record([old]), [rejoined])).toEqual([rejoined]);
+  });
+
   it('a record written before node ids keeps its entries as they are', () => {
     const old = { instanceId: '', addr: '10.0.0.1', nodeId: '' };
     expect(knownManagers(record([old]), [])).toEqual([old]);
