@@ -23,6 +23,20 @@ export interface ClusterRecord {
   createdBy: string;
   /** The raft members, kept true by the leader: what recovery proves gone before it acts. */
   managers: RecordedManager[];
+  /** The last quorum recovery of this swarm, written by its survivor right after `--force-new-cluster`. */
+  recovered?: RecordedRecovery;
+}
+
+/**
+ * A survivor forced a new cluster out of a raft that had lost `lost` (node ids). Any manager whose
+ * raft still lists all of them is in that dead raft: it follows `holder` (`nodeId`, which
+ * `--force-new-cluster` keeps), never forces a raft of its own, whatever its lock would be named.
+ */
+export interface RecordedRecovery {
+  lock: string;
+  holder: string;
+  nodeId: string;
+  lost: string[];
 }
 
 /** An init lock as stored: who holds it, and which swarm the holder published, once it did. */

@@ -200,7 +200,12 @@ export class SsmKmsSecretStore implements SecretStore {
 export function parseClusterRecord(text: string): ClusterRecord {
   const raw = JSON.parse(text) as Partial<ClusterRecord> & { managers?: unknown[] };
   const managers = (raw.managers ?? []).map((m) => (typeof m === 'string' ? { instanceId: '', addr: m, nodeId: '' } : parseRecordedManager(m)));
-  return { swarmId: String(raw.swarmId), generation: typeof raw.generation === 'number' ? raw.generation : 1, createdAt: String(raw.createdAt ?? ''), createdBy: String(raw.createdBy ?? ''), managers };
+  const record: ClusterRecord = { swarmId: String(raw.swarmId), generation: typeof raw.generation === 'number' ? raw.generation : 1, createdAt: String(raw.createdAt ?? ''), createdBy: String(raw.createdBy ?? ''), managers };
+  const recovered = raw.recovered;
+  if (recovered !== undefined && typeof recovered.holder === 'string' && typeof recovered.nodeId === 'string' && Array.isArray(recovered.lost)) {
+    record.recovered = { lock: String(recovered.lock ?? ''), holder: recovered.holder, nodeId: recovered.nodeId, lost: recovered.lost.map(String) };
+  }
+  return record;
 }
 
 function parseRecordedManager(raw: unknown): RecordedManager {

@@ -13,8 +13,8 @@ const RELOG_MS = 5 * 60_000;
  */
 export class QuorumMonitor {
   #logged: { key: string; at: number } | undefined;
-  /** A recovered lock whose mark failed: the other survivors wait for it, so it is retried each round. */
-  #unmarked: { lock: string; swarmId: string } | undefined;
+  /** A recovery not yet seen marked on its lock and in the record (the other survivors follow those): retried each round. */
+  #unmarked: Recovered | undefined;
   /** This manager left a dead raft to join the recovered one through these hosts: until it is a member again, boot's procedure is run again each round. */
   #rejoining: string[] | undefined;
 
@@ -72,7 +72,7 @@ export class QuorumMonitor {
       case 'force-new-cluster':
         await engine.forceNewCluster(step.advertiseAddr);
         this.log.warn({ action: 'force-new-cluster', lock: step.lock, swarmId: facts.swarmId, advertiseAddr: step.advertiseAddr }, 'forced a new cluster: this manager is the raft of the swarm now');
-        await this.mark({ lock: step.lock, swarmId: facts.swarmId ?? facts.record?.swarmId ?? '' });
+        await this.mark({ lock: step.lock, swarmId: facts.swarmId ?? facts.record?.swarmId ?? '', nodeId: (await engine.info()).nodeId, lost: step.lost });
         return;
       case 'rejoin':
         // Boot's procedure joins an inactive manager with the published token, retrying within its deadline.
@@ -86,13 +86,35 @@ export class QuorumMonitor {
     }
   }
 
-  private async mark(recovered: { lock: string; swarmId: string }): Promise<void> {
+  /**
+   * Marks the loss's lock recovered, then writes the recovery into the cluster record: what tells
+   * every other survivor of this raft to follow, also one whose missing members (so whose lock's
+   * name) differ by now.
+   */
+  private async mark(recovered: Recovered): Promise<void> {
+    const { secrets, instanceId } = this.deps;
     try {
-      await this.deps.secrets.markLockPublished(recovered.lock, this.deps.instanceId, recovered.swarmId);
-      this.#unmarked = undefined;
+      await secrets.markLockPublished(recovered.lock, instanceId, recovered.swarmId);
+      const record = await secrets.readCluster();
+      // Done once a read shows it: the leader's record sync (this survivor leads now) may have
+      // written the record from a read older than this write, so it is checked again next round.
+      if (record === undefined || record.swarmId !== recovered.swarmId || record.recovered?.lock === recovered.lock) {
+        this.#unmarked = undefined;
+        return;
+      }
+      await secrets.writeCluster({ ...record, recovered: { lock: recovered.lock, holder: instanceId, nodeId: recovered.nodeId, lost: recovered.lost } });
+      this.#unmarked = recovered;
     } catch (error) {
       this.#unmarked = recovered;
       this.log.warn({ err: error, lock: recovered.lock }, 'could not mark the recovery lock; the other survivors wait for it, retrying next round');
     }
   }
+}
+
+/** A recovery this survivor carried out, still to be marked on its lock and in the record. */
+interface Recovered {
+  lock: string;
+  swarmId: string;
+  nodeId: string;
+  lost: string[];
 }

@@ -46,7 +46,8 @@ export type RecoveryStep =
   /** SWARMNODE_AUTO_RECOVER=false: what recovery would do, for the log and `status`. */
   | { kind: 'advise'; reason: string }
   | { kind: 'take-lock'; lock: string; reason: string }
-  | { kind: 'force-new-cluster'; lock: string; advertiseAddr: string; reason: string }
+  /** `lost`: the node ids of the missing members, all gone for good (recorded with the recovery). */
+  | { kind: 'force-new-cluster'; lock: string; advertiseAddr: string; lost: string[]; reason: string }
   /** The swarm's raft lives elsewhere (another survivor recovered it): leave this dead raft and join it as a manager. */
   | { kind: 'rejoin'; remoteAddrs: string[]; reason: string };
 
@@ -90,6 +91,16 @@ export function decideQuorumRecovery(facts: RecoveryFacts): RecoveryStep {
   const lost = `quorum lost: ${answering.length} of ${members.length} raft members answer, ${needed} needed`;
   if (record === undefined) return { kind: 'refuse', reason: `${lost}; no cluster record says which instances the managers were` };
   if (facts.swarmId !== undefined && record.swarmId !== facts.swarmId) return { kind: 'refuse', reason: `${lost}; the cluster record names swarm ${record.swarmId}, not this one (${facts.swarmId})` };
+  // A survivor of this very raft recovered it already: this raft still lists every member that
+  // recovery lost, so it is the dead one. Follow the survivor; never force a second raft, whatever
+  // this raft's missing members are now (another may have died since) or its lock would be named.
+  const recovery = record.recovered;
+  if (recovery !== undefined && recovery.holder !== facts.instanceId && recovery.lost.length > 0 && recovery.lost.every((id) => members.some((m) => m.nodeId === id))) {
+    const survivor = members.find((m) => m.nodeId === recovery.nodeId);
+    const why = `${lost}; ${recovery.holder} recovered this raft (${recovery.lock}), which still lists the members it lost`;
+    if (survivor !== undefined && facts.answering.includes(survivor.addr)) return { kind: 'rejoin', remoteAddrs: [`${survivor.addr}:2377`], reason: `${why}: leave it and join ${recovery.holder} as a manager` };
+    return { kind: 'wait', reason: `${why}: waiting for ${recovery.holder} to answer` };
+  }
   const strangers = record.managers.filter((m) => m.instanceId !== facts.instanceId && !members.some((member) => recordedAs(record, member) === m) && !gone(m));
   if (strangers.length > 0) {
     const live = strangers.filter((m) => facts.answering.includes(m.addr));
@@ -139,7 +150,7 @@ export function decideQuorumRecovery(facts: RecoveryFacts): RecoveryStep {
   if (!facts.autoRecover) return { kind: 'advise', reason: `${proven}: one survivor would take ${name} and run --force-new-cluster, the others rejoin it (SWARMNODE_AUTO_RECOVER=false; set it to true on the managers for that to happen)` };
   if (lock === undefined) return { kind: 'need-lock', lock: name, reason: `${proven}: who recovers is decided by ${name}` };
   if (lock.holder === undefined) return { kind: 'take-lock', lock: name, reason: `${proven}: take ${name} (Overwrite=false)` };
-  if (lock.holder === facts.instanceId) return { kind: 'force-new-cluster', lock: name, advertiseAddr: facts.advertiseAddr, reason: `${proven}: this instance holds ${name}, force a new cluster` };
+  if (lock.holder === facts.instanceId) return { kind: 'force-new-cluster', lock: name, advertiseAddr: facts.advertiseAddr, lost: missing.map((m) => m.nodeId), reason: `${proven}: this instance holds ${name}, force a new cluster` };
   if (!lock.recovered || holder === undefined || !facts.answering.includes(holder.addr)) return { kind: 'wait', reason: `${proven}: ${lock.holder} holds ${name} and is recovering` };
   return { kind: 'rejoin', remoteAddrs: [`${holder.addr}:2377`], reason: `${lock.holder} recovered the swarm (${name}): leave this raft and join it as a manager` };
 }

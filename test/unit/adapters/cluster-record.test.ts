@@ -8,6 +8,11 @@ describe('the cluster record as any release wrote it', () => {
     expect(parseClusterRecord(JSON.stringify(record))).toEqual(record);
   });
 
+  it('keeps the last recovery as written', () => {
+    const record = { swarmId: 's2', generation: 2, createdAt: 't', createdBy: 'i-1', managers: [], recovered: { lock: 'recover-g2-s2-abc', holder: 'i-4', nodeId: 'n4', lost: ['n2', 'n3'] } };
+    expect(parseClusterRecord(JSON.stringify(record))).toEqual(record);
+  });
+
   it('a record from before generations is the first generation; its address-only managers prove nothing gone', () => {
     expect(parseClusterRecord(JSON.stringify({ swarmId: 's1', createdAt: 't', createdBy: 'i-1', managers: ['10.0.0.1'] }))).toEqual({
       swarmId: 's1',

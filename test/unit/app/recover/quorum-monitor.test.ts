@@ -76,6 +76,8 @@ describe('QuorumMonitor', () => {
     expect(await monitor.round()).toMatchObject({ kind: 'force-new-cluster', lock: LOCK });
     expect(engine.calls.map((c) => c.op)).toEqual(['force-new-cluster']);
     expect(secrets.locks.get(LOCK)).toBe(JSON.stringify({ holder: 'i-1', published: 'swarm-a' }));
+    // And in the record: every other survivor of this raft follows i-1, whatever its own missing members.
+    expect(secrets.cluster?.recovered).toEqual({ lock: LOCK, holder: 'i-1', nodeId: 'n1', lost: ['n2', 'n3'] });
     // The leader of its new raft now.
     engine.noLeader = false;
     expect(await monitor.round()).toMatchObject({ kind: 'healthy' });

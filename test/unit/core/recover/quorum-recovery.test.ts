@@ -109,6 +109,20 @@ describe('decideQuorumRecovery (the engine says there is no leader)', () => {
     expect(decideQuorumRecovery({ ...facts, answering: [], lock: { name, holder: 'i-4', recovered: true } }).kind).toBe('refuse');
   });
 
+  it('a survivor of this raft recovered it (the record says so, and this raft lists all it lost): follow it, never force, even after another member died since', () => {
+    const five: ClusterRecord = { ...record, managers: [1, 2, 3, 4, 5].map(manager) };
+    const members = [1, 2, 3, 4, 5].map((n) => ({ nodeId: `n${n}`, addr: `10.0.0.${n}` }));
+    const recovered = { ...five, recovered: { lock: recoveryLockName(five, ['n2', 'n3']), holder: 'i-4', nodeId: 'n4', lost: ['n2', 'n3'] } };
+    // n5 died after i-4 forced: this survivor's missing members (so its lock's name) differ from i-4's.
+    const facts: RecoveryFacts = { ...base, record: recovered, members, answering: ['10.0.0.4'], ec2: new Map([['i-1', running], ['i-2', gone()], ['i-3', gone()], ['i-4', running], ['i-5', gone()]]) };
+    expect(decideQuorumRecovery(facts)).toMatchObject({ kind: 'rejoin', remoteAddrs: ['10.0.0.4:2377'] });
+    expect(decideQuorumRecovery({ ...facts, lock: { name: recoveryLockName(five, ['n2', 'n3', 'n5']), holder: 'i-1', recovered: false } }).kind).toBe('rejoin');
+    expect(decideQuorumRecovery({ ...facts, answering: [] })).toMatchObject({ kind: 'wait', reason: expect.stringMatching(/i-4 recovered this raft/) });
+    // A later raft (the recovered one) no longer has the members that recovery lost: its own loss is decided as any.
+    const later = { ...facts, members: [1, 4, 5].map((n) => ({ nodeId: `n${n}`, addr: `10.0.0.${n}` })), answering: [] };
+    expect(decideQuorumRecovery(later).kind).not.toBe('rejoin');
+  });
+
   it('survivors of one loss contend for one lock; a later loss, of other members, for another', () => {
     expect(recoveryLockName(record, ['n3', 'n2'])).toBe(LOCK);
     expect(LOCK).toMatch(/^recover-g1-swarm-a-[0-9a-f]{12}$/);
