@@ -294,4 +294,10 @@ export const REGRESSIONS: Regression[] = [
     setup: { seed: 133_888_316, managers: 7, workers: 1, terminatingHeartbeatMs: 60_000, spotWorkers: false },
     commands: [advance(15_967), { kind: 'reboot', pick: 0 }, { kind: 'launch', role: 'manager' }, { kind: 'hang', pick: 2 }, { kind: 'detach', pick: 6 }, advance(126_085), { kind: 'lose-managers', all: false, pick: 9 }, { kind: 'cut-az', az: 0, cut: false }],
   },
+  {
+    name: 'issue 8: a manager scaled in while its engine is out and AWS fails a heartbeat: the terminating action is kept alive',
+    found: 'random search (fc.assert seed 682730718, 3 managers): a failed RecordLifecycleActionHeartbeat was tried again only a whole interval later, after a slow one, and the action expired; beats are now timed from the start of the last one and a failed one is tried again within 2 s',
+    setup: { seed: 682_730_718, managers: 3, workers: 0, terminatingHeartbeatMs: 60_000, spotWorkers: false },
+    commands: [advance(12_755), advance(104_118), { kind: 'launch', role: 'manager' }, advance(66_240), { kind: 'reboot', pick: 1 }, advance(61_979), { kind: 'scale-in', role: 'manager', pick: 6 }, { kind: 'fault', service: 'engine', mode: 'outage', ms: 116_008 }, advance(116_717)],
+  },
 ];

@@ -8,6 +8,8 @@ import { pause } from '../shared/pause.js';
 /** Heartbeats go out at this fraction of HeartbeatTimeout, so one lost beat never lets the hook expire. */
 const HEARTBEAT_FRACTION = 1 / 3;
 const MIN_HEARTBEAT_MS = 1_000;
+/** A failed beat is tried again this soon: one more failure must not cost the rest of the timeout. */
+const HEARTBEAT_RETRY_MS = 2_000;
 /** Completing the action gets a fresh budget of its own, whatever happened to the drain before it. */
 export const COMPLETE_BUDGET_MS = 30_000;
 const COMPLETE_RETRY_MS = 2_000;
@@ -35,19 +37,26 @@ export class LifecycleAction {
     return Math.max(MIN_HEARTBEAT_MS, Math.floor(this.hook.heartbeatTimeoutMs * HEARTBEAT_FRACTION));
   }
 
-  /** Beats until `signal` aborts: the loop is bounded by the drain that owns the signal. */
+  /**
+   * Beats until `signal` aborts: the loop is bounded by the drain that owns the signal. The next beat
+   * is timed from the start of the last one (a slow call does not stretch the gap), and a beat that
+   * failed is tried again after HEARTBEAT_RETRY_MS, not a whole interval later.
+   */
   async heartbeatUntil(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
+      const started = this.clock.now();
+      let next = started + this.heartbeatIntervalMs;
       try {
         await this.fleet.recordHeartbeat(this.hook, this.instanceId);
-        this.expiresAt = this.clock.now() + this.hook.heartbeatTimeoutMs;
+        this.expiresAt = started + this.hook.heartbeatTimeoutMs;
         this.metrics.heartbeat(true);
         this.log.debug({ hook: this.hook.name, expiresAt: new Date(this.expiresAt).toISOString() }, 'lifecycle action heartbeat');
       } catch (error) {
         this.metrics.heartbeat(false);
         this.log.warn({ hook: this.hook.name, err: error, expiresAt: new Date(this.expiresAt).toISOString() }, 'lifecycle action heartbeat failed');
+        next = Math.min(next, this.clock.now() + HEARTBEAT_RETRY_MS);
       }
-      await pause(this.clock, this.heartbeatIntervalMs, signal);
+      await pause(this.clock, Math.max(0, next - this.clock.now()), signal);
     }
   }
 

@@ -135,8 +135,12 @@ export class FakeFleet implements Partial<Fleet> {
   async requestDrain(instanceId: string, reason: string): Promise<void> {
     this.drainRequests.push(`${instanceId}:${reason}`);
   }
+  /** Failures to throw from the next recordHeartbeat calls (each attempt is still counted). */
+  heartbeatFailures: Error[] = [];
   async recordHeartbeat(): Promise<void> {
     this.heartbeats.push(this.clock.now());
+    const failure = this.heartbeatFailures.shift();
+    if (failure) throw failure;
   }
   async completeLifecycleAction(hook: LifecycleHook, instanceId: string, result: string): Promise<void> {
     const failure = this.completeFailures.shift();
