@@ -138,9 +138,11 @@ export function decideQuorumRecovery(facts: RecoveryFacts): RecoveryStep {
     }
     return { kind: 'refuse', reason: why };
   };
-  // Without a leader the engine shows no swarm id: the record then describes this raft only if it lists this manager.
-  if (facts.swarmId === undefined && !record.managers.some((m) => m.instanceId === facts.instanceId)) {
-    return refuseUnlessRecovered(`${lost}; the cluster record (swarm ${record.swarmId}) does not list this manager, and its engine cannot say which swarm it is in`);
+  // Without a leader the engine shows no swarm id: the record then describes this raft only if it
+  // lists this manager or one of this raft's members (node ids are drawn at random, never shared
+  // between swarms); a manager that joined moments before the loss may be in neither.
+  if (facts.swarmId === undefined && !record.managers.some((m) => m.instanceId === facts.instanceId || (m.nodeId !== '' && members.some((member) => member.nodeId === m.nodeId)))) {
+    return refuseUnlessRecovered(`${lost}; the cluster record (swarm ${record.swarmId}) lists neither this manager nor any member of its raft, and its engine cannot say which swarm it is in`);
   }
   const verdict = missingManagersGone(missing.map((m) => ({ addr: m.addr, recorded: recordedAs(record, m) })), facts.ec2, facts.now, facts.recoverAfterMs);
   if (!verdict.gone) return verdict.final ? refuseUnlessRecovered(`${lost}; ${verdict.why}`) : { kind: 'wait', reason: `${lost}; ${verdict.why}` };

@@ -29,6 +29,9 @@ const lock = (holder: string | undefined, recovered = false, name = LOCK) => ({ 
 /** The lock a survivor reads when only `lost` of the missing members are not known alive. */
 const lockOf = (lost: string[], holder?: string, recovered = false) => lock(holder, recovered, recoveryLockName(record, lost));
 
+/** A record of other managers (all terminated): it says nothing of this raft. */
+const elsewhere: Partial<RecoveryFacts> = { record: { ...record, managers: [7, 8, 9].map(manager) }, ec2: new Map([7, 8, 9].map((n) => [`i-${n}`, gone()])) };
+
 const table: [string, Partial<RecoveryFacts>, string, RegExp | Record<string, unknown>][] = [
   ['no leader but a majority answers: an election, wait', { answering: ['10.0.0.2'], ec2: new Map([['i-1', running], ['i-2', running], ['i-3', gone()]]) }, 'wait', /2 of 3 raft members answer.*election/],
   [
@@ -70,8 +73,9 @@ const table: [string, Partial<RecoveryFacts>, string, RegExp | Record<string, un
     { remoteAddrs: ['10.0.0.4:2377', '10.0.0.2:2377'] },
   ],
   ['an engine without a leader shows no swarm id: the record describes this raft when it lists this manager', { swarmId: undefined }, 'need-lock', { lock: LOCK }],
-  ['no swarm id, and the record does not list this manager: first, did another survivor recover this loss?', { swarmId: undefined, instanceId: 'i-7' }, 'need-lock', { lock: LOCK }],
-  ['no swarm id, the record does not list this manager, and no survivor recovered: refuse', { swarmId: undefined, instanceId: 'i-7', ...lock(undefined) }, 'refuse', /does not list this manager/],
+  ['no swarm id, this manager not in the record (it joined moments before the loss), its raft\'s members are: the loss is decided as any', { swarmId: undefined, instanceId: 'i-7', ...lock(undefined) }, 'take-lock', { lock: LOCK }],
+  ['no swarm id, and the record lists neither this manager nor its raft: first, did another survivor recover this loss?', { swarmId: undefined, instanceId: 'i-6', ...elsewhere }, 'need-lock', { lock: LOCK }],
+  ['no swarm id, the record lists neither this manager nor its raft, and no survivor recovered: refuse', { swarmId: undefined, instanceId: 'i-6', ...elsewhere, ...lock(undefined) }, 'refuse', /lists neither this manager nor any member of its raft/],
   ['SWARMNODE_AUTO_RECOVER=false: only advise, and only the way through the lock', { autoRecover: false }, 'advise', /would take recover-.* and run --force-new-cluster.*set it to true on the managers/],
 ];
 
