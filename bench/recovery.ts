@@ -61,24 +61,19 @@ async function ready(lab: Lab, agent: boolean): Promise<void> {
  * The raft noticed the loss: no manager that runs answers with a leader. Right after the crash a
  * survivor still names the old leader for a few seconds: a leader seen then is not a recovery.
  */
-const leaderGone = (lab: Lab): Promise<true> =>
-  pollUntil('the raft without a leader', async () => {
-    for (const id of idsOf(lab, 'manager')) {
-      const list = await nodes(lab, id).catch(() => undefined);
-      if (list?.some((n) => n.ManagerStatus?.Leader === true)) return undefined;
-    }
-    return true;
-  }, WAIT);
+const leaderGone = (lab: Lab): Promise<true> => pollUntil('the raft without a leader', async () => ((await managerWithLeader(lab)) === undefined ? true : undefined), WAIT);
 
-/** The first manager that answers with a node list that has a leader, and when. */
-const leaderUp = (lab: Lab): Promise<string> =>
-  pollUntil('a leader', async () => {
-    for (const id of idsOf(lab, 'manager')) {
-      const list = await nodes(lab, id).catch(() => undefined);
-      if (list?.some((n) => n.ManagerStatus?.Leader === true)) return id;
-    }
-    return undefined;
-  }, WAIT);
+/** The first manager that answers with a node list that has a leader. */
+const leaderUp = (lab: Lab): Promise<string> => pollUntil('a leader', () => managerWithLeader(lab), WAIT);
+
+/** A manager whose node list names a leader now; undefined when none does. */
+async function managerWithLeader(lab: Lab): Promise<string | undefined> {
+  for (const id of idsOf(lab, 'manager')) {
+    const list = await nodes(lab, id).catch(() => undefined);
+    if (list?.some((n) => n.ManagerStatus?.Leader === true)) return id;
+  }
+  return undefined;
+}
 
 const serviceUp = (lab: Lab): Promise<true> =>
   pollUntil('web at its replicas', async () => {

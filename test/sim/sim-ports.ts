@@ -1,3 +1,4 @@
+import { systemClock } from '../../src/adapters/host/system-clock.js';
 import type { Services } from '../../src/app/shared/compose.js';
 import type { Role } from '../../src/config/config.js';
 import { DependencyUnavailableError } from '../../src/errors/dependency-unavailable-error.js';
@@ -79,7 +80,7 @@ export function simServices(world: PortWorld, proc: Proc): Services {
     metadata: new SimMetadata(world, proc, instance),
     engine,
     objects: new SimSwarmObjects(engine),
-    clock: { now: () => Date.now(), sleep: (ms, signal) => sleep(ms, signal) },
+    clock: systemClock,
     probe: new SimProbe(world, proc),
     bootRecords: world.stateFile<BootRecord>(proc.instanceId, 'boot'),
     drainRequests: world.stateFile<DrainRequestRecord>(proc.instanceId, 'drain-request'),
@@ -89,23 +90,6 @@ export function simServices(world: PortWorld, proc: Proc): Services {
   };
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 type Aws = <T>(service: Service, action: string, call: () => T) => Promise<T>;
 
@@ -389,7 +373,7 @@ class SimEngine implements Engine {
       throw new DependencyUnavailableError('Docker engine', `Docker engine unreachable (${what}): connect ECONNREFUSED /run/docker.sock`, 'start the Docker engine');
     }
     if (engine.hung) {
-      await sleep(ENGINE_TIMEOUT_MS);
+      await systemClock.sleep(ENGINE_TIMEOUT_MS);
       await this.world.io(this.proc, 'engine', () => undefined);
       throw new Error(`(${what}) socket hang up: timeout after ${ENGINE_TIMEOUT_MS} ms`);
     }
@@ -620,7 +604,7 @@ class SimProbe implements PortProbe {
   async isOpen(host: string, _port: number, timeoutMs: number): Promise<boolean> {
     const target = [...this.world.swarm.engines.values()].find((e) => e.ip === host && e.running);
     if (target === undefined || !this.world.connected(this.proc.instanceId, target.instanceId)) {
-      await sleep(timeoutMs);
+      await systemClock.sleep(timeoutMs);
       return this.world.io(this.proc, 'probe', () => false);
     }
     // A hung dockerd still has its listening socket: the kernel accepts the connection.

@@ -11,7 +11,8 @@ import { SwarmModel, type SimService, type Swarm } from './model/swarm.js';
 import type { SwarmNode } from '../../src/ports/engine.js';
 import { RecordingMetrics } from '../unit/recording-metrics.js';
 import { Rng } from './rng.js';
-import { nodeAsListed, simServices, sleep, type PortWorld, type Proc } from './sim-ports.js';
+import { systemClock } from '../../src/adapters/host/system-clock.js';
+import { nodeAsListed, simServices, type PortWorld, type Proc } from './sim-ports.js';
 import type { StateFile } from '../../src/ports/state-file.js';
 import { parseLockValue } from '../../src/core/boot/lock-value.js';
 import { systemdPolicy, type SystemdPolicy } from './systemd-policy.js';
@@ -138,7 +139,7 @@ export class World implements PortWorld {
   async io<T>(proc: Proc, service: Service, call: () => T): Promise<T> {
     if (!proc.alive || this.faults.active(service) === 'hang') return NEVER;
     const draw = this.faults.draw(service);
-    if (draw.latencyMs > 0) await sleep(draw.latencyMs);
+    if (draw.latencyMs > 0) await systemClock.sleep(draw.latencyMs);
     if (!proc.alive) return NEVER;
     if (draw.error !== undefined && !draw.afterEffect) throw draw.error;
     const result = call();
@@ -368,7 +369,7 @@ export class World implements PortWorld {
       if (code === 0 || proc.abort.signal.aborted) return;
       agent.disturbedAt = Date.now();
       if (agent.watchRestarts++ >= this.#policy.watchRestart.maxRestarts) return;
-      await sleep(this.#policy.watchRestart.delayMs);
+      await systemClock.sleep(this.#policy.watchRestart.delayMs);
       if (agent.watch !== proc) return;
       // systemd pulls a failed boot in again before it restarts watch.
       if (agent.bootCode !== 0 && this.#policy.watchPullsInBoot) this.startBoot(agent);

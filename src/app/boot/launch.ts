@@ -2,10 +2,8 @@ import type { Logger } from '../../log/logger.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Fleet, LifecycleResult, OwnGroup } from '../../ports/fleet.js';
 import { SwarmnodeError } from '../../errors/swarmnode-error.js';
+import { isNoActiveAction } from '../shared/no-active-action.js';
 import { retryUntil } from '../shared/retry.js';
-
-/** What AWS answers when the action is no longer pending (answered, timed out) or the hook name is wrong. */
-const NO_ACTIVE_ACTION = /No active Lifecycle Action/i;
 
 /**
  * Answers from what boot's fleet view said of its group: in service at boot (no launching action),
@@ -23,7 +21,7 @@ async function answerKnown(fleet: Fleet, own: OwnGroup, instanceId: string, resu
   try {
     await fleet.completeLifecycleAction(hook, instanceId, result);
   } catch (error) {
-    if (error instanceof Error && NO_ACTIVE_ACTION.test(error.message)) return false;
+    if (isNoActiveAction(error)) return false;
     throw error;
   }
   log.info({ action: 'complete-lifecycle-action', hook: hook.name, asg: own.asgName, result }, `answered the launching lifecycle action: ${result}`);

@@ -2,6 +2,7 @@ import type { Logger } from '../../log/logger.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Fleet, LifecycleHook } from '../../ports/fleet.js';
 import type { LifecycleMetrics } from '../../ports/metrics.js';
+import { isNoActiveAction } from '../shared/no-active-action.js';
 import { retryUntil } from '../shared/retry.js';
 import { pause } from '../shared/pause.js';
 
@@ -91,9 +92,4 @@ export class LifecycleAction {
       return false;
     }
   }
-}
-
-/** Auto Scaling answers ValidationError "No active Lifecycle Action found" once the action is over. */
-function isNoActiveAction(error: unknown): boolean {
-  return error instanceof Error && /no active lifecycle action/i.test(error.message);
 }

@@ -44,7 +44,7 @@ export async function observeRecovery(deps: RecoveryDeps): Promise<RecoveryView 
     now: deps.clock.now(),
     instanceId: deps.instanceId,
     advertiseAddr: deps.advertiseAddr,
-    swarmId: info.clusterId || undefined,
+    swarmId: info.clusterId,
     members,
     answering: [],
     record: undefined,
