@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAB_IMAGE } from '../lab/instance-engine.js';
 import { Lab } from '../lab/lab.js';
-import { idsOf, logLines, runningTasks, until, waitForSwarm, WATCH_ENV } from './watch-helpers.js';
+import { anyManagerNodes, idsOf, logLines, runningTasks, until, waitForSwarm, WATCH_ENV } from './watch-helpers.js';
 
 const BUCKET = 'lab-backups';
 const RECOVER_AFTER_SEC = 15;
@@ -30,7 +30,8 @@ describe('recovery: every manager lost, a new generation with its services', () 
     lab = await Lab.start({ name: `e2e-rb-${process.pid}`, managers: 3, workers: 2, env: ENV });
     lab.cloud.createBucket(BUCKET, { versioning: true });
     await waitForSwarm(lab, 5);
-    const [manager = ''] = idsOf(lab, 'manager');
+    // Any manager the leader lists may still be catching up ("manager is being prepared"): use one that answers.
+    const { managerId: manager } = await anyManagerNodes(lab, idsOf(lab, 'manager'));
     const docker = lab.docker(manager);
     oldSwarm = ((await docker.swarmInspect()) as { ID: string }).ID;
     await lab.dockerCli(manager, ['network', 'create', '--driver', 'overlay', 'app']);
@@ -81,7 +82,7 @@ describe('recovery: every manager lost, a new generation with its services', () 
       const workers = rows?.filter((n) => n.Spec.Role === 'worker').map((n) => n.Spec.Labels?.['swarmnode.instance-id']).sort();
       return JSON.stringify(workers) === JSON.stringify([...oldWorkers].sort()) ? true : undefined;
     }, 300_000);
-    const manager = idsOf(lab, 'manager')[0]!;
+    const { managerId: manager } = await anyManagerNodes(lab, idsOf(lab, 'manager'));
     await until('web back at its replicas', async () => ((await runningTasks(lab, manager, 'web')).length === REPLICAS ? true : undefined), 180_000);
     const networks = (await lab.docker(manager).listNetworks({ filters: { name: ['app'] } })) as { Name: string; Driver: string }[];
     expect(networks.filter((n) => n.Name === 'app').map((n) => n.Driver)).toEqual(['overlay']);
