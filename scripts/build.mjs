@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { bundle } from './sea/bundle.mjs';
+import { bundle, bundleApart } from './sea/bundle.mjs';
 import { injectBlob, prepareBlob } from './sea/make-executable.mjs';
 import { nodeArm64Binary } from './sea/node-arm64.mjs';
 
@@ -17,16 +17,22 @@ const nodeVersion = JSON.parse(readFileSync(join(nodeX64Package, 'package.json')
 mkdirSync(buildDir, { recursive: true });
 mkdirSync(distDir, { recursive: true });
 
+// The AWS SDK goes in apart, as an asset the executable evaluates on first use (see bundleApart).
+const sdkModule = join(root, 'src', 'adapters', 'aws', 'aws-sdk.ts');
+const sdkAsset = 'aws-sdk.cjs';
+const sdkScript = join(buildDir, sdkAsset);
+await bundleApart({ entry: sdkModule, outfile: sdkScript });
 const script = join(buildDir, 'swarmnode.cjs');
-await bundle({ entry: join(root, 'src', 'main.ts'), outfile: script });
+await bundle({ entry: join(root, 'src', 'main.ts'), outfile: script, apart: { module: sdkModule, asset: sdkAsset } });
+const assets = { [sdkAsset]: sdkScript };
 
 // The x64 Node writes both blobs; the SEA blob format belongs to the Node version, the same for both.
 const nativeBlob = join(buildDir, 'swarmnode-x64.blob');
-prepareBlob({ node: nodeX64, script, configFile: join(buildDir, 'sea-config-x64.json'), blobFile: nativeBlob, useCodeCache: true });
+prepareBlob({ node: nodeX64, script, configFile: join(buildDir, 'sea-config-x64.json'), blobFile: nativeBlob, useCodeCache: true, assets });
 injectBlob({ nodeBinary: nodeX64, blobFile: nativeBlob, output: join(distDir, 'swarmnode') });
 
 const portableBlob = join(buildDir, 'swarmnode-arm64.blob');
-prepareBlob({ node: nodeX64, script, configFile: join(buildDir, 'sea-config-arm64.json'), blobFile: portableBlob, useCodeCache: false });
+prepareBlob({ node: nodeX64, script, configFile: join(buildDir, 'sea-config-arm64.json'), blobFile: portableBlob, useCodeCache: false, assets });
 injectBlob({
   nodeBinary: nodeArm64Binary({ version: nodeVersion, cacheDir: buildDir }),
   blobFile: portableBlob,

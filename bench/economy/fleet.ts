@@ -5,7 +5,7 @@ import { pollUntil } from '../poll.js';
 import { checkSwarm } from '../swarm-shape.js';
 import { median } from '../table.js';
 import { labMembers, withLab } from '../with-lab.js';
-import { watchRssKb } from './watch-rss.js';
+import { evictFromPageCache, watchResident, type Resident } from './watch-rss.js';
 
 const MANAGERS = 3;
 const WORKERS = 2;
@@ -22,8 +22,8 @@ export interface FleetFigures {
   reboot: { calls: number; byApi: Record<string, number> };
   /** AWS calls per minute of the whole fleet once nothing changes, and the window they were counted over. */
   steady: { perMinute: number; windowSec: number; byApi: Record<string, number> };
-  /** VmRSS of `swarmnode watch` after it ran `soakSec` (kB). */
-  rss: { workerKb: number | undefined; leaderKb: number | undefined; soakSec: number };
+  /** Resident memory of `swarmnode watch` after it ran `soakSec`: RSS (kB), and its own part (anonymous, kB; not in baselines recorded before it was). */
+  rss: { workerKb: number | undefined; leaderKb: number | undefined; workerAnonKb?: number; leaderAnonKb?: number; soakSec: number };
 }
 
 export interface FleetOptions {
@@ -57,6 +57,7 @@ function merge(into: Record<string, number>, counts: Record<string, number>): vo
  */
 export async function measureFleet(fleet: number, opts: FleetOptions): Promise<FleetFigures> {
   const name = `be-${fleet}-${process.pid}`;
+  evictFromPageCache(opts.binary);
   return withLab({ name, managers: 0, workers: 0, binary: opts.binary, env: { SWARMNODE_REPORT_UNHEALTHY: 'false' } }, async (lab: Lab) => {
     const virtual = fleet - MANAGERS - WORKERS - 1;
     if (virtual > 0) {
@@ -99,13 +100,15 @@ export async function measureFleet(fleet: number, opts: FleetOptions): Promise<F
     await sleep(soakLeft);
     const leader = await leaderInstance(lab);
     const ns = (id: string): string => lab.instances().find((i) => i.instanceId === id)?.netns as string;
+    const worker = watchResident(opts.binary, ns(joiner));
+    const atLeader: Resident | undefined = leader === undefined ? undefined : watchResident(opts.binary, ns(leader));
     return {
       fleet,
       formation: { median: median(perBoot), max: Math.max(...perBoot), byApi: formationByApi },
       join: { calls: sum(join), byApi: join },
       reboot: { calls: sum(reboot), byApi: reboot },
       steady: { perMinute: (steadyCalls.total * 60_000) / opts.steadyMs, windowSec: opts.steadyMs / 1000, byApi: steadyCalls.byApi },
-      rss: { workerKb: watchRssKb(opts.binary, ns(joiner)), leaderKb: leader === undefined ? undefined : watchRssKb(opts.binary, ns(leader)), soakSec: Math.round((Date.now() - watchStarted) / 1000) },
+      rss: { workerKb: worker?.rssKb, leaderKb: atLeader?.rssKb, workerAnonKb: worker?.anonKb, leaderAnonKb: atLeader?.anonKb, soakSec: Math.round((Date.now() - watchStarted) / 1000) },
     };
   });
 }
@@ -113,7 +116,7 @@ export async function measureFleet(fleet: number, opts: FleetOptions): Promise<F
 /** The reboot must find watch running, as on an instance up for a while. */
 async function waitForWatch(lab: Lab, binary: string, id: string): Promise<void> {
   const ns = lab.instances().find((i) => i.instanceId === id)?.netns as string;
-  await pollUntil(`watch running in ${id}`, async () => (watchRssKb(binary, ns) === undefined ? undefined : true), { timeoutMs: 60_000 });
+  await pollUntil(`watch running in ${id}`, async () => (watchResident(binary, ns) === undefined ? undefined : true), { timeoutMs: 60_000 });
 }
 
 /** The instance whose engine is the swarm's leader. */

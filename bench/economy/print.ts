@@ -47,11 +47,14 @@ export function printEconomy(figures: EconomyFigures, baseline: Baseline | undef
           [`swarmnode watch RSS (MB), fleet ${soak.fleet}`, 'now (before)'],
           [
             ['worker', pair(mb(soak.rss.workerKb), mb(before?.rss.workerKb), 1)],
+            ['  of which its own (anonymous)', pair(mb(soak.rss.workerAnonKb), mb(before?.rss.workerAnonKb), 1)],
             ['leader (reconciling)', pair(mb(soak.rss.leaderKb), mb(before?.rss.leaderKb), 1)],
+            ['  of which its own (anonymous)', pair(mb(soak.rss.leaderAnonKb), mb(before?.rss.leaderAnonKb), 1)],
           ],
         )}`,
       );
-      say(`  VmRSS of the watch process after ${Math.round(soak.rss.soakSec / 60)} min of watch (before: ${before === undefined ? '-' : Math.round(before.rss.soakSec / 60)} min); the leader reconciles ${soak.fleet} instances (5 with engines).`);
+      say(`  RSS of the watch process after ${Math.round(soak.rss.soakSec / 60)} min of watch (before: ${before === undefined ? '-' : Math.round(before.rss.soakSec / 60)} min); the leader reconciles ${soak.fleet} instances (5 with engines).`);
+      say('  The executable is dropped from the page cache before each fleet starts: its pages are read on demand, as on an instance booted from an AMI.');
     }
   }
   if (figures.storms !== undefined && figures.storms.length > 0) printStorms(figures.storms, baseline, say);

@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -20,26 +22,96 @@ const stubOptionalModules = {
   },
 };
 
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node22',
+  minify: true,
+  // Error classes and log fields rely on constructor names.
+  keepNames: true,
+  metafile: true,
+  logLevel: 'silent',
+};
+
 /**
  * Bundles the agent into one CommonJS file, the only format a Node 22 single executable can run.
  * Dynamic `import()` of our own modules becomes a lazy `require` inside the bundle, so the CLI
- * still loads the AWS SDK and dockerode only when a command needs them.
+ * still loads dockerode only when a command needs it. `apart` names a module bundled on its own
+ * (`bundleApart`) and stored in the executable as an asset: the bundle holds a loader in its place
+ * that evaluates the asset on first `import()`.
  */
-export async function bundle({ entry, outfile }) {
-  const result = await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node22',
-    minify: true,
-    // Error classes and log fields rely on constructor names.
-    keepNames: true,
-    metafile: true,
-    logLevel: 'silent',
-    plugins: [stubOptionalModules],
-  });
+export async function bundle({ entry, outfile, apart }) {
+  const plugins = [stubOptionalModules];
+  if (apart !== undefined) plugins.push(loadFromAsset(apart));
+  return checked(await build({ ...common, entryPoints: [entry], outfile, plugins }));
+}
+
+/**
+ * Bundles one module (the AWS SDK as swarmnode uses it) on its own, tree-shaken to what it exports.
+ * Inside the agent's bundle a module reached by `import()` is wrapped to run on first use, and
+ * esbuild keeps every statement of a wrapped module: EC2's package alone brought 1 MB of schemas
+ * for its 700 operations. Bundled apart from its ES module sources, only what the exported commands
+ * reach is kept.
+ */
+export async function bundleApart({ entry, outfile }) {
+  return checked(
+    await build({
+      ...common,
+      entryPoints: [entry],
+      outfile,
+      mainFields: ['module', 'main'],
+      // Code made by vm.compileFunction has no loader for `import()`: the SDK's few of builtins become `require`.
+      supported: { 'dynamic-import': false },
+      plugins: [stubOptionalModules, inlineSchemaKeys],
+    }),
+  );
+}
+
+/**
+ * The SDK's schema modules key their objects by constants (`{ [_xN]: _PEA }` with `const _xN =
+ * "xmlName"`); esbuild cannot prove a computed key free of side effects, so every schema holding one
+ * stays in the bundle, used or not. Writing each such key as the string its constant holds (the
+ * same object) lets tree-shaking drop the schemas no exported command reaches (EC2: 550 kB to 22 kB).
+ */
+const inlineSchemaKeys = {
+  name: 'inline-schema-keys',
+  setup(pluginBuild) {
+    pluginBuild.onLoad({ filter: /[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ }, async ({ path }) => {
+      const source = await readFile(path, 'utf8');
+      const strings = new Map([...source.matchAll(/^const (_\w+) = ("[^"\\\n]*");$/gm)].map(([, name, literal]) => [name, literal]));
+      return { contents: source.replace(/\[(_\w+)\]:/g, (key, name) => (strings.has(name) ? `${strings.get(name)}:` : key)), loader: 'js' };
+    });
+  },
+};
+
+/** In place of `apart.module`: its bundle, read from the executable's asset `apart.asset` and run once, on first `import()`. */
+function loadFromAsset(apart) {
+  return {
+    name: 'load-from-asset',
+    setup(pluginBuild) {
+      // A path of its own, not the module's: the loader is CommonJS, the module's package is not.
+      pluginBuild.onResolve({ filter: /\.[jt]s$/ }, ({ path, resolveDir }) =>
+        resolve(resolveDir, path.replace(/\.js$/, '.ts')) === apart.module ? { path: apart.asset, namespace: 'sea-asset' } : undefined,
+      );
+      pluginBuild.onLoad({ filter: /.*/, namespace: 'sea-asset' }, () => ({
+        contents: [
+          "const { getAsset } = require('node:sea');",
+          "const { compileFunction } = require('node:vm');",
+          `const source = getAsset(${JSON.stringify(apart.asset)}, 'utf8');`,
+          `const run = compileFunction(source, ['exports', 'require', 'module'], { filename: ${JSON.stringify(apart.asset)} });`,
+          'const loaded = { exports: {} };',
+          // The executable's `require` serves Node's builtins, all a bundle may still require.
+          'run(loaded.exports, require, loaded);',
+          'module.exports = loaded.exports;',
+        ].join('\n'),
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+function checked(result) {
   const problems = [
     ...result.warnings.map((warning) => `esbuild warning: ${formatMessage(warning)}`),
     ...externalImportProblems(result.metafile),

@@ -21,11 +21,12 @@ export const NODE_OPTIONS_BAKED_IN = ['--max-semi-space-size=1', '--max-old-spac
 
 /**
  * Turns the bundle into a SEA preparation blob. A V8 code cache spares each start compiling the
- * whole multi-megabyte bundle (most of `--version`'s time without it), but it can only be made by
+ * whole bundle (most of `--version`'s time without it), but it can only be made by
  * the Node binary that will run it, so only the blob for the build machine's own architecture has
- * one. The start-up snapshot stays off: the CLI's entry does real work at start.
+ * one. The start-up snapshot stays off: the CLI's entry does real work at start. `assets` (name to
+ * file) go into the blob as they are, for `node:sea`'s getAsset.
  */
-export function prepareBlob({ node, script, configFile, blobFile, useCodeCache }) {
+export function prepareBlob({ node, script, configFile, blobFile, useCodeCache, assets }) {
   const config = {
     main: script,
     output: blobFile,
@@ -33,6 +34,7 @@ export function prepareBlob({ node, script, configFile, blobFile, useCodeCache }
     useCodeCache,
     useSnapshot: false,
     execArgv: NODE_OPTIONS_BAKED_IN,
+    assets,
   };
   writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
   // The code cache is only accepted by a V8 started with the same flags as the one that made it.

@@ -60,6 +60,8 @@ export interface SecretStore {
   /** Encrypts under the role's key and overwrites. */
   writeToken(role: Role, token: Secret): Promise<void>;
   readCluster(): Promise<ClusterRecord | undefined>;
+  /** The role's token and the cluster record in one read (GetParameters): a manager's boot needs both together. */
+  readTokenAndCluster(role: Role): Promise<{ token: Secret | undefined; cluster: ClusterRecord | undefined }>;
   writeCluster(record: ClusterRecord): Promise<void>;
   /**
    * `managers/<instance id>`: a manager's own entry, written by itself right after it joined. One

@@ -295,6 +295,17 @@ class SimSecrets implements SecretStore {
     return value === undefined ? undefined : (JSON.parse(value) as ClusterRecord);
   }
 
+  async readTokenAndCluster(role: Role): Promise<{ token: Secret | undefined; cluster: ClusterRecord | undefined }> {
+    // One GetParameters: both values from the same instant; a missing one is simply absent.
+    const names = [this.path(`${role}-token`), this.path('cluster')];
+    const { found } = await this.aws('ssm', 'ssm:GetParameters', () => this.world.cloud.getParameters(names));
+    const [blob, record] = names.map((name) => found.get(name)?.value);
+    return {
+      token: blob === undefined ? undefined : new Secret(await this.aws('kms', 'kms:Decrypt', () => open(blob, this.context(role)))),
+      cluster: record === undefined ? undefined : (JSON.parse(record) as ClusterRecord),
+    };
+  }
+
   async writeCluster(record: ClusterRecord): Promise<void> {
     await this.put('cluster', JSON.stringify(record), true);
   }

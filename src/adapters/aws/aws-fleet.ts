@@ -1,6 +1,4 @@
-import type * as AutoScalingSdk from '@aws-sdk/client-auto-scaling';
 import type { AutoScalingClient, AutoScalingGroup, LifecycleHook as AwsHook } from '@aws-sdk/client-auto-scaling';
-import type * as Ec2Sdk from '@aws-sdk/client-ec2';
 import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
 import type { Role } from '../../config/config.js';
 import { ROLES } from '../../config/config.js';
@@ -17,10 +15,11 @@ import type {
 import { isGoneForGood } from '../../core/cluster/instance-gone.js';
 import { fromAwsError } from '../../errors/from-aws-error.js';
 import { AWS_CALL_BUDGET_MS, awsCall, awsErrorName } from './aws-call.js';
+import type * as AwsSdk from './aws-sdk.js';
 import type { LazyClient } from './lazy-client.js';
 
-export type LazyAutoScaling = LazyClient<typeof AutoScalingSdk, AutoScalingClient>;
-export type LazyEc2 = LazyClient<typeof Ec2Sdk, EC2Client>;
+export type LazyAutoScaling = LazyClient<typeof AwsSdk, AutoScalingClient>;
+export type LazyEc2 = LazyClient<typeof AwsSdk, EC2Client>;
 
 export const CLUSTER_TAG = 'swarmnode:cluster';
 export const ROLE_TAG = 'swarmnode:role';

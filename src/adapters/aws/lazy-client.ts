@@ -7,9 +7,10 @@ export interface SdkClient<Sdk, Client> {
 export type LazyClient<Sdk, Client> = () => Promise<SdkClient<Sdk, Client>>;
 
 /**
- * One client per service, made (and its package loaded) on first use only. An SDK package costs
- * megabytes of code and schemas once loaded, EC2's most of all: a worker's `watch`, which may never
- * call EC2, SSM or KMS, then never holds them. A load that failed is tried again on the next use.
+ * One client per service, made (and the SDK loaded) on first use only. The SDK costs more memory
+ * than the rest of the agent once loaded: a worker's `watch`, which calls AWS only when its
+ * instance leaves or asks to be drained, holds it only from then on. A load that failed is tried
+ * again on the next use.
  */
 export function lazyClient<Sdk, Client>(load: () => Promise<Sdk>, make: (sdk: Sdk) => Client): LazyClient<Sdk, Client> {
   let made: Promise<SdkClient<Sdk, Client>> | undefined;

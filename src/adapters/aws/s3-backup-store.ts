@@ -1,12 +1,12 @@
-import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { BackupNotFoundError } from '../../errors/backup-not-found-error.js';
 import type { BackupStore, StoredObject } from '../../ports/backup-store.js';
 import { awsCall, awsErrorName } from './aws-call.js';
 import { CLUSTER_TAG, ROLE_TAG } from './aws-fleet.js';
+import type * as AwsSdk from './aws-sdk.js';
 import type { LazyClient } from './lazy-client.js';
 
-export type LazyS3 = LazyClient<typeof S3Sdk, S3Client>;
+export type LazyS3 = LazyClient<typeof AwsSdk, S3Client>;
 
 export interface S3BackupStoreOptions {
   bucket: string;

@@ -1,6 +1,4 @@
-import type * as KmsSdk from '@aws-sdk/client-kms';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import type * as SsmSdk from '@aws-sdk/client-ssm';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Config, Role } from '../../config/config.js';
 import { Secret } from '../../log/secret.js';
@@ -8,10 +6,11 @@ import type { ClusterRecord, LockRecord, RecordedManager, SecretStore } from '..
 import { formatLockValue, parseLockValue } from '../../core/boot/lock-value.js';
 import { awsCall, awsErrorName } from './aws-call.js';
 import { CLUSTER_TAG, ROLE_TAG } from './aws-fleet.js';
+import type * as AwsSdk from './aws-sdk.js';
 import type { LazyClient } from './lazy-client.js';
 
-export type LazySsm = LazyClient<typeof SsmSdk, SSMClient>;
-export type LazyKms = LazyClient<typeof KmsSdk, KMSClient>;
+export type LazySsm = LazyClient<typeof AwsSdk, SSMClient>;
+export type LazyKms = LazyClient<typeof AwsSdk, KMSClient>;
 
 /** How long a successful key check stands: a boot's election, not the life of a watch. */
 const KEYS_CHECK_VALID_MS = 5 * 60_000;
@@ -68,6 +67,21 @@ export class SsmKmsSecretStore implements SecretStore {
     }
   }
 
+  /** GetParameters (at most 10 names): the stored ones by name; SSM lists the missing ones apart, as InvalidParameters. */
+  private async getMany(names: string[], withDecryption: boolean): Promise<Map<string, StoredParameter>> {
+    const parameters = names.map((name) => this.path(name));
+    const ssm = await this.ssm();
+    const found = await awsCall({ action: 'ssm:GetParameters', parameter: parameters.join(',') }, (abortSignal) =>
+      ssm.client.send(new ssm.sdk.GetParametersCommand({ Names: parameters, WithDecryption: withDecryption }), { abortSignal }),
+    );
+    const byName = new Map<string, StoredParameter>();
+    for (const p of found.Parameters ?? []) {
+      const name = names[parameters.indexOf(p.Name ?? '')];
+      if (name !== undefined) byName.set(name, { name: p.Name ?? '', value: p.Value ?? '', type: p.Type ?? 'String', modifiedAt: p.LastModifiedDate?.getTime() ?? 0 });
+    }
+    return byName;
+  }
+
   /** PutParameter; false when Overwrite=false found it already there. */
   private async put(name: string, value: string, overwrite: boolean): Promise<boolean> {
     const parameter = this.path(name);
@@ -92,7 +106,10 @@ export class SsmKmsSecretStore implements SecretStore {
   }
 
   private async readSealed(name: string, sealing: Sealing): Promise<Secret | undefined> {
-    const stored = await this.get(name, true);
+    return this.open(await this.get(name, true), sealing);
+  }
+
+  private async open(stored: StoredParameter | undefined, sealing: Sealing): Promise<Secret | undefined> {
     if (!stored) return undefined;
     if (stored.type === 'SecureString') return new Secret(stored.value);
     const kms = await this.kms();
@@ -117,6 +134,13 @@ export class SsmKmsSecretStore implements SecretStore {
   async readCluster(): Promise<ClusterRecord | undefined> {
     const stored = await this.get('cluster', false);
     return stored ? parseClusterRecord(stored.value) : undefined;
+  }
+
+  async readTokenAndCluster(role: Role): Promise<{ token: Secret | undefined; cluster: ClusterRecord | undefined }> {
+    const token = `${role}-token`;
+    const found = await this.getMany([token, 'cluster'], true);
+    const cluster = found.get('cluster');
+    return { token: await this.open(found.get(token), this.sealing(role)), cluster: cluster ? parseClusterRecord(cluster.value) : undefined };
   }
 
   async writeCluster(record: ClusterRecord): Promise<void> {

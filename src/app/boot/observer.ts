@@ -222,9 +222,16 @@ export class BootObserver {
           return { ...waiting.value, reusedFactsAgeMs: Math.max(facts.reusedFactsAgeMs ?? 0, 1, now() - waiting.readAt) };
         }
         this.#electionWait = undefined;
-        const token = await this.deps.secrets.readToken(this.role);
-        if (token !== undefined) this.#token = { value: token, readAt: now(), readIn: this.#observations };
-        return { tokenPresent: token !== undefined };
+        if (this.role === 'worker') {
+          const token = await this.deps.secrets.readToken(this.role);
+          this.keepToken(token);
+          return { tokenPresent: token !== undefined };
+        }
+        // A manager decides on the record too (which generation, which lock): one call reads both.
+        const { token, cluster } = await this.deps.secrets.readTokenAndCluster(this.role);
+        this.keepToken(token);
+        this.keepRecord(cluster);
+        return { tokenPresent: token !== undefined, ...this.recordFacts(cluster, facts.engine.nodeId) };
       }
       case 'otherTokenPresent': {
         const present = await this.deps.secrets.tokenExists(otherRole(this.role));
@@ -233,7 +240,7 @@ export class BootObserver {
       }
       case 'clusterRecord': {
         const record = await this.deps.secrets.readCluster();
-        if (record !== undefined) this.#record = { value: record, readAt: now(), readIn: this.#observations };
+        this.keepRecord(record);
         return this.recordFacts(record, facts.engine.nodeId);
       }
       case 'reachablePeers': {
@@ -252,6 +259,14 @@ export class BootObserver {
       case 'health':
         return { health: await checkHealth(this.deps.engine) };
     }
+  }
+
+  private keepToken(token: Secret | undefined): void {
+    if (token !== undefined) this.#token = { value: token, readAt: this.deps.clock.now(), readIn: this.#observations };
+  }
+
+  private keepRecord(record: ClusterRecord | undefined): void {
+    if (record !== undefined) this.#record = { value: record, readAt: this.deps.clock.now(), readIn: this.#observations };
   }
 
   /**

@@ -5,6 +5,7 @@ import { DockerSwarmObjects } from '../../adapters/docker/docker-swarm-objects.j
 import { engineClient } from '../../adapters/docker/engine-call.js';
 import { FileState } from '../../adapters/host/file-state.js';
 import { ImdsMetadata } from '../../adapters/aws/imds-metadata.js';
+import type * as AwsSdk from '../../adapters/aws/aws-sdk.js';
 import { lazyClient } from '../../adapters/aws/lazy-client.js';
 import { serveMetrics } from '../../adapters/metrics/metrics-server.js';
 import { PromMetrics } from '../../adapters/metrics/prom-metrics.js';
@@ -97,21 +98,22 @@ export const AWS_CLIENT_DEFAULTS = { requestHandler: AWS_HTTP, ...AWS_RETRY };
 /** What a client needs beyond the defaults; `endpoint` and `credentials` only where the environment does not give them. */
 export type AwsClientConfig = typeof AWS_CLIENT_DEFAULTS & { region: string; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } };
 
-/** The AWS adapters over lazily made clients: a process loads only the SDK packages it calls. */
+/** The AWS adapters over lazily made clients: a process that never calls AWS never loads the SDK. */
 export function awsServices(config: Config, client: AwsClientConfig): CloudServices {
+  const sdk = (): Promise<typeof AwsSdk> => import('../../adapters/aws/aws-sdk.js');
   return {
     fleet: new AwsFleet(
-      lazyClient(() => import('@aws-sdk/client-auto-scaling'), (sdk) => new sdk.AutoScalingClient(client)),
-      lazyClient(() => import('@aws-sdk/client-ec2'), (sdk) => new sdk.EC2Client(client)),
+      lazyClient(sdk, (loaded) => new loaded.AutoScalingClient(client)),
+      lazyClient(sdk, (loaded) => new loaded.EC2Client(client)),
     ),
     secrets: new SsmKmsSecretStore(
-      lazyClient(() => import('@aws-sdk/client-ssm'), (sdk) => new sdk.SSMClient(client)),
-      lazyClient(() => import('@aws-sdk/client-kms'), (sdk) => new sdk.KMSClient(client)),
+      lazyClient(sdk, (loaded) => new loaded.SSMClient(client)),
+      lazyClient(sdk, (loaded) => new loaded.KMSClient(client)),
       config,
     ),
     backups:
       config.backupBucket === undefined
         ? undefined
-        : new S3BackupStore(lazyClient(() => import('@aws-sdk/client-s3'), (sdk) => new sdk.S3Client(client)), { bucket: config.backupBucket, kmsKey: config.backupKmsKey, cluster: config.cluster }),
+        : new S3BackupStore(lazyClient(sdk, (loaded) => new loaded.S3Client(client)), { bucket: config.backupBucket, kmsKey: config.backupKmsKey, cluster: config.cluster }),
   };
 }

@@ -2,6 +2,7 @@ import {
   DeleteParameterCommand,
   GetParameterCommand,
   GetParametersByPathCommand,
+  GetParametersCommand,
   ParameterAlreadyExists,
   ParameterNotFound,
   PutParameterCommand,
@@ -33,6 +34,17 @@ describe('fake SSM over awsJson1_1', () => {
     await expect(f.ssm.send(new GetParameterCommand({ Name: '/swarmnode/lab/cluster' }))).rejects.toBeInstanceOf(ParameterNotFound);
     await expect(f.ssm.send(new DeleteParameterCommand({ Name: '/swarmnode/lab/cluster' }))).rejects.toBeInstanceOf(ParameterNotFound);
     await expect(put('/bad name!', 'x')).rejects.toMatchObject({ name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+  });
+
+  it('GetParameters: found ones in alphabetical order, missing ones in InvalidParameters, 1 to 10 names', async () => {
+    await put('/swarmnode/lab/worker-token', 'w');
+    await put('/swarmnode/lab/cluster', '{"v":1}');
+    const got = await f.ssm.send(new GetParametersCommand({ Names: ['/swarmnode/lab/worker-token', '/swarmnode/lab/manager-token', '/swarmnode/lab/cluster'] }));
+    expect(got.Parameters?.map((p) => [p.Name, p.Value])).toEqual([['/swarmnode/lab/cluster', '{"v":1}'], ['/swarmnode/lab/worker-token', 'w']]);
+    expect(got.InvalidParameters).toEqual(['/swarmnode/lab/manager-token']);
+    const eleven = Array.from({ length: 11 }, (_, i) => `/swarmnode/lab/p${i}`);
+    await expect(f.ssm.send(new GetParametersCommand({ Names: eleven }))).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(f.ssm.send(new GetParametersCommand({ Names: [] }))).rejects.toMatchObject({ name: 'ValidationException' });
   });
 
   it('stores a SecureString encrypted with KMS and decrypts it only WithDecryption', async () => {

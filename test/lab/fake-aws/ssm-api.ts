@@ -4,11 +4,28 @@ import { paginate } from './pagination.js';
 import type { ParameterStore, ParameterType, StoredParameter } from './parameter-store.js';
 import type { JsonHandler } from './wire.js';
 
-/** SSM Parameter Store (awsJson1_1, AmazonSSM): GetParameter, PutParameter, DeleteParameter, GetParametersByPath. */
+/** SSM Parameter Store (awsJson1_1, AmazonSSM): GetParameter, GetParameters, PutParameter, DeleteParameter, GetParametersByPath. */
 export const ssmApi: Record<string, JsonHandler> = {
   GetParameter(input, { cloud }) {
     const stored = cloud.parameters.require(requiredString(input, 'Name'));
     return { Parameter: parameterJson(cloud.parameters, stored, optionalBoolean(input, 'WithDecryption')) };
+  },
+
+  GetParameters(input, { cloud }) {
+    const names = input.Names;
+    // "Array Members: Minimum number of 1 item. Maximum number of 10 items." A missing parameter is
+    // no error: it is listed in InvalidParameters. "The results for GetParameters requests are
+    // listed in alphabetical order." (API_GetParameters)
+    if (!Array.isArray(names) || names.length < 1 || names.length > 10 || !names.every((n) => typeof n === 'string')) {
+      throw new AwsError('ValidationException', "1 validation error detected: Value at 'names' failed to satisfy constraint: Member must have length less than or equal to 10, Member must have length greater than or equal to 1");
+    }
+    const wanted = [...new Set(names as string[])].sort();
+    const withDecryption = optionalBoolean(input, 'WithDecryption');
+    const found = wanted.flatMap((name) => {
+      const stored = cloud.parameters.get(name);
+      return stored === undefined ? [] : [parameterJson(cloud.parameters, stored, withDecryption)];
+    });
+    return { Parameters: found, InvalidParameters: wanted.filter((name) => cloud.parameters.get(name) === undefined) };
   },
 
   PutParameter(input, { cloud }) {

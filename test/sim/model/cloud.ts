@@ -295,6 +295,17 @@ export class CloudModel {
     return found;
   }
 
+  /** GetParameters (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameters.html): 1 to 10 names; a missing one is listed in InvalidParameters, never an error. */
+  getParameters(names: string[]): { found: Map<string, { value: string; version: number; modifiedAt: number }>; invalid: string[] } {
+    if (names.length < 1 || names.length > 10) throw new AwsError('ValidationException', `1 validation error detected: Value at 'names' failed to satisfy constraint: Member must have length between 1 and 10`);
+    const found = new Map<string, { value: string; version: number; modifiedAt: number }>();
+    for (const name of names) {
+      const parameter = this.parameters.get(name);
+      if (parameter !== undefined) found.set(name, parameter);
+    }
+    return { found, invalid: names.filter((name) => !found.has(name)) };
+  }
+
   putParameter(name: string, value: string, overwrite: boolean): void {
     const found = this.parameters.get(name);
     if (found !== undefined && !overwrite) throw new AwsError('ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');

@@ -10,8 +10,8 @@ const asg = mockClient(AutoScalingClient);
 const ec2 = mockClient(EC2Client);
 const fleet = () =>
   new AwsFleet(
-    lazyClient(() => import('@aws-sdk/client-auto-scaling'), (sdk) => new sdk.AutoScalingClient({ region: 'eu-west-1' })),
-    lazyClient(() => import('@aws-sdk/client-ec2'), (sdk) => new sdk.EC2Client({ region: 'eu-west-1' })),
+    lazyClient(() => import('../../../src/adapters/aws/aws-sdk.js'), (sdk) => new sdk.AutoScalingClient({ region: 'eu-west-1' })),
+    lazyClient(() => import('../../../src/adapters/aws/aws-sdk.js'), (sdk) => new sdk.EC2Client({ region: 'eu-west-1' })),
   );
 // Only the fields the adapter reads; the SDK type requires many more that a response always carries.
 const group = (name: string, role: string, ids: string[]): AutoScalingGroup => ({

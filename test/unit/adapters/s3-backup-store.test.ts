@@ -16,7 +16,7 @@ describe('S3BackupStore', () => {
   let s3: S3Client;
   let key: { keyId: string; arn: string };
   const store = (over: Partial<ConstructorParameters<typeof S3BackupStore>[1]> = {}): S3BackupStore =>
-    new S3BackupStore(lazyClient(async () => import('@aws-sdk/client-s3'), () => s3), { bucket: BUCKET, kmsKey: 'alias/lab-manager', cluster: 'lab', ...over });
+    new S3BackupStore(lazyClient(async () => import('../../../src/adapters/aws/aws-sdk.js'), () => s3), { bucket: BUCKET, kmsKey: 'alias/lab-manager', cluster: 'lab', ...over });
 
   beforeEach(async () => {
     f = await startFixture();

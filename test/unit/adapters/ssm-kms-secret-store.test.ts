@@ -1,5 +1,5 @@
 import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
-import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, GetParametersCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { lazyClient } from '../../../src/adapters/aws/lazy-client.js';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -12,8 +12,8 @@ const kms = mockClient(KMSClient);
 const config = { cluster: 'prod', ssmPrefix: '/swarmnode/prod', managerKmsKey: 'alias/m', workerKmsKey: 'alias/w' };
 const store = () =>
   new SsmKmsSecretStore(
-    lazyClient(() => import('@aws-sdk/client-ssm'), (sdk) => new sdk.SSMClient({ region: 'eu-west-1' })),
-    lazyClient(() => import('@aws-sdk/client-kms'), (sdk) => new sdk.KMSClient({ region: 'eu-west-1' })),
+    lazyClient(() => import('../../../src/adapters/aws/aws-sdk.js'), (sdk) => new sdk.SSMClient({ region: 'eu-west-1' })),
+    lazyClient(() => import('../../../src/adapters/aws/aws-sdk.js'), (sdk) => new sdk.KMSClient({ region: 'eu-west-1' })),
     config,
   );
 const named = (name: string) => Object.assign(new Error(name), { name });
@@ -49,6 +49,25 @@ describe('SsmKmsSecretStore', () => {
     kms.on(DecryptCommand).rejects(named('InvalidCiphertextException'));
     expect(await store().readToken('worker')).toBeUndefined();
     await expect(store().readToken('worker')).rejects.toBeInstanceOf(SecretUnreadableError);
+  });
+
+  it('reads a role\'s token and the cluster record in one GetParameters; a missing one (InvalidParameters) is undefined', async () => {
+    const record = { swarmId: 's1', generation: 2, createdAt: '2026-01-01T00:00:00Z', createdBy: 'i-1', managers: [{ instanceId: 'i-1', addr: '10.0.0.5', nodeId: 'n1' }] };
+    ssm
+      .on(GetParametersCommand)
+      .resolvesOnce({ Parameters: [], InvalidParameters: ['/swarmnode/prod/cluster', '/swarmnode/prod/manager-token'] })
+      // In alphabetical order, as SSM lists them: not the order asked.
+      .resolves({ Parameters: [{ Name: '/swarmnode/prod/cluster', Value: JSON.stringify(record), Type: 'String' }, { Name: '/swarmnode/prod/manager-token', Value: 'c2VhbGVk', Type: 'String' }] });
+    kms.on(DecryptCommand).resolves({ Plaintext: Buffer.from('SWMTKN-m') });
+
+    expect(await store().readTokenAndCluster('manager')).toEqual({ token: undefined, cluster: undefined });
+    expect(kms.commandCalls(DecryptCommand)).toHaveLength(0);
+    const both = await store().readTokenAndCluster('manager');
+    expect(both.token?.reveal()).toBe('SWMTKN-m');
+    expect(both.cluster).toMatchObject({ swarmId: 's1', generation: 2, managers: [{ instanceId: 'i-1', addr: '10.0.0.5', nodeId: 'n1' }] });
+    expect(ssm.commandCalls(GetParametersCommand)[0]?.args[0].input).toEqual({ Names: ['/swarmnode/prod/manager-token', '/swarmnode/prod/cluster'], WithDecryption: true });
+    expect(kms.commandCalls(DecryptCommand)[0]?.args[0].input.EncryptionContext).toEqual({ 'swarmnode:cluster': 'prod', 'swarmnode:role': 'manager' });
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(0);
   });
 
   it('takes a lock with Overwrite=false and loses it to an existing one', async () => {

@@ -187,6 +187,9 @@ export class FakeSecrets implements Partial<SecretStore> {
     this.clusterReads += 1;
     return this.cluster;
   }
+  async readTokenAndCluster(role: 'manager' | 'worker'): Promise<{ token: Secret | undefined; cluster: ClusterRecord | undefined }> {
+    return { token: await this.readToken(role), cluster: await this.readCluster() };
+  }
   async writeCluster(record: ClusterRecord): Promise<void> {
     this.cluster = record;
     this.writes.push('cluster');

@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bundle } from '../../../scripts/sea/bundle.mjs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { bundle, bundleApart } from '../../../scripts/sea/bundle.mjs';
 
 describe('bundle for the single executable', () => {
   let dir: string;
@@ -74,5 +76,35 @@ describe('bundle for the single executable', () => {
     await expect(bundle({ entry, outfile: join(dir, 'out.cjs') })).rejects.toThrow(
       /external require-call of "surely-not-installed-module"/,
     );
+  });
+
+  it('bundles the AWS SDK apart (src/adapters/aws/aws-sdk.ts), tree-shaken to the commands it exports, and the commands still work', async () => {
+    const outfile = join(dir, 'sdk.cjs');
+    await bundleApart({ entry: join(process.cwd(), 'src', 'adapters', 'aws', 'aws-sdk.ts'), outfile });
+    const whole = readFileSync(outfile, 'utf8');
+    // EC2 has ~700 operations; the schemas of one it does not export are gone.
+    expect(whole).not.toContain('WithdrawByoipCidr');
+    expect(whole).toContain('DescribeInstances');
+    expect(Buffer.byteLength(whole)).toBeLessThan(1_000_000);
+
+    const server = createServer((request, response) => {
+      response.setHeader('content-type', 'text/xml');
+      response.end(
+        '<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId><reservationSet><item>' +
+          '<reservationId>r-1</reservationId><instancesSet><item><instanceId>i-1</instanceId><privateIpAddress>10.0.0.7</privateIpAddress>' +
+          '<instanceState><code>16</code><name>running</name></instanceState><tagSet><item><key>swarmnode:role</key><value>manager</value></item></tagSet>' +
+          '</item></instancesSet></item></reservationSet></DescribeInstancesResponse>',
+      );
+    });
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    try {
+      const sdk = (await import(outfile)) as { EC2Client: new (c: object) => { send(c: unknown): Promise<unknown>; destroy(): void }; DescribeInstancesCommand: new (i: object) => unknown };
+      const client = new sdk.EC2Client({ region: 'eu-west-1', endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, credentials: { accessKeyId: 'a', secretAccessKey: 's' } });
+      const answer = (await client.send(new sdk.DescribeInstancesCommand({ InstanceIds: ['i-1'] }))) as { Reservations: { Instances: { InstanceId: string; PrivateIpAddress: string; State: { Name: string }; Tags: { Key: string; Value: string }[] }[] }[] };
+      client.destroy();
+      expect(answer.Reservations[0]?.Instances[0]).toMatchObject({ InstanceId: 'i-1', PrivateIpAddress: '10.0.0.7', State: { Name: 'running' }, Tags: [{ Key: 'swarmnode:role', Value: 'manager' }] });
+    } finally {
+      server.close();
+    }
   });
 });

@@ -22,8 +22,9 @@ const onBehalf = new Set(['kms:GenerateDataKey']);
 // Publishing tokens, the cluster record and the init lock, sealing secrets, and removing the unlock
 // key when autolock is turned off happen only in the manager paths (init, the leader's reconciler);
 // so do backups and restores (the leader's backup step, `swarmnode backup` and `restore` on a
-// manager). A worker only reads and opens its own token.
-const managerOnly = new Set(['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:GetParametersByPath', 'kms:Encrypt', 's3:PutObject', 's3:GetObject', 's3:ListBucket', 's3:DeleteObject', ...onBehalf]);
+// manager). A manager's boot reads its token with the cluster record in one call (GetParameters);
+// a worker only reads and opens its own token.
+const managerOnly = new Set(['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath', 'kms:Encrypt', 's3:PutObject', 's3:GetObject', 's3:ListBucket', 's3:DeleteObject', ...onBehalf]);
 const workerCalls = new Set([...called].filter((action) => !managerOnly.has(action)));
 const clusterCondition = {
   kms: 'kms:EncryptionContext:swarmnode:cluster',
