@@ -23,7 +23,10 @@ const sdkAsset = 'aws-sdk.cjs';
 const sdkScript = join(buildDir, sdkAsset);
 await bundleApart({ entry: sdkModule, outfile: sdkScript });
 const script = join(buildDir, 'swarmnode.cjs');
-await bundle({ entry: join(root, 'src', 'main.ts'), outfile: script, apart: { module: sdkModule, asset: sdkAsset } });
+const main = await bundle({ entry: join(root, 'src', 'main.ts'), outfile: script, apart: { module: sdkModule, asset: sdkAsset } });
+// A value imported from an SDK client package anywhere else would load it at start, outside the asset.
+const sdkInMain = Object.keys(main.inputs).find((input) => /node_modules\/@aws-sdk\/client-/.test(input));
+if (sdkInMain !== undefined) throw new Error(`${sdkInMain} is in the main bundle: take AWS SDK values from src/adapters/aws/aws-sdk.ts (types from anywhere)`);
 const assets = { [sdkAsset]: sdkScript };
 
 // The x64 Node writes both blobs; the SEA blob format belongs to the Node version, the same for both.

@@ -37,5 +37,7 @@ export function watchResident(binary: string, netnsPath: string): Resident | und
  * counted 15 MB more RSS here that way, none of it its own.
  */
 export function evictFromPageCache(binary: string): void {
+  // Pages not yet written back (a build just wrote it) are not dropped: write them first.
+  execFileSync('sync', [binary]);
   execFileSync('dd', [`if=${binary}`, 'iflag=nocache', 'count=0', 'status=none']);
 }

@@ -42,9 +42,11 @@ const common = {
  * that evaluates the asset on first `import()`.
  */
 export async function bundle({ entry, outfile, apart }) {
-  const plugins = [stubOptionalModules];
-  if (apart !== undefined) plugins.push(loadFromAsset(apart));
-  return checked(await build({ ...common, entryPoints: [entry], outfile, plugins }));
+  if (apart === undefined) return checked(await build({ ...common, entryPoints: [entry], outfile, plugins: [stubOptionalModules] }));
+  const loader = loadFromAsset(apart);
+  const metafile = checked(await build({ ...common, entryPoints: [entry], outfile, plugins: [stubOptionalModules, loader.plugin] }));
+  if (!loader.used()) throw new Error(`the bundle cannot run as a single executable:\n  nothing imports ${apart.module}: it would be shipped as an asset and never loaded`);
+  return metafile;
 }
 
 /**
@@ -55,45 +57,69 @@ export async function bundle({ entry, outfile, apart }) {
  * reach is kept.
  */
 export async function bundleApart({ entry, outfile }) {
-  return checked(
+  const inline = inlineSchemaKeys();
+  const metafile = checked(
     await build({
       ...common,
       entryPoints: [entry],
       outfile,
       mainFields: ['module', 'main'],
-      // Code made by vm.compileFunction has no loader for `import()`: the SDK's few of builtins become `require`.
+      // Code made by vm.compileFunction has no loader for `import()`: the SDK's few, of builtins, become `require`.
       supported: { 'dynamic-import': false },
-      plugins: [stubOptionalModules, inlineSchemaKeys],
+      plugins: [stubOptionalModules, inline.plugin],
     }),
   );
+  const { files, keys } = inline.rewrites();
+  if (files > 0 && keys === 0) {
+    throw new Error('the AWS SDK changed the layout of its schema files: inline-schema-keys rewrote no key, and the bundle would keep every schema of every operation (scripts/sea/bundle.mjs)');
+  }
+  return metafile;
 }
 
 /**
  * The SDK's schema modules key their objects by constants (`{ [_xN]: _PEA }` with `const _xN =
  * "xmlName"`); esbuild cannot prove a computed key free of side effects, so every schema holding one
  * stays in the bundle, used or not. Writing each such key as the string its constant holds (the
- * same object) lets tree-shaking drop the schemas no exported command reaches (EC2: 550 kB to 22 kB).
+ * same object: no constant is "__proto__") lets tree-shaking drop the schemas no exported command
+ * reaches (EC2: 550 kB to 22 kB).
  */
-const inlineSchemaKeys = {
-  name: 'inline-schema-keys',
-  setup(pluginBuild) {
-    pluginBuild.onLoad({ filter: /[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ }, async ({ path }) => {
-      const source = await readFile(path, 'utf8');
-      const strings = new Map([...source.matchAll(/^const (_\w+) = ("[^"\\\n]*");$/gm)].map(([, name, literal]) => [name, literal]));
-      return { contents: source.replace(/\[(_\w+)\]:/g, (key, name) => (strings.has(name) ? `${strings.get(name)}:` : key)), loader: 'js' };
-    });
-  },
-};
+function inlineSchemaKeys() {
+  let files = 0;
+  let keys = 0;
+  const plugin = {
+    name: 'inline-schema-keys',
+    setup(pluginBuild) {
+      pluginBuild.onLoad({ filter: /[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ }, async ({ path }) => {
+        const source = await readFile(path, 'utf8');
+        const strings = new Map(
+          [...source.matchAll(/^const (_\w+) = ("[^"\\\n]*");$/gm)].filter(([, , literal]) => literal !== '"__proto__"').map(([, name, literal]) => [name, literal]),
+        );
+        files++;
+        // Only a key: right after the `{` or `,` of an object literal.
+        const contents = source.replace(/([{,]\s*)\[(_\w+)\]:/g, (key, before, name) => {
+          if (!strings.has(name)) return key;
+          keys++;
+          return `${before}${strings.get(name)}:`;
+        });
+        return { contents, loader: 'js' };
+      });
+    },
+  };
+  return { plugin, rewrites: () => ({ files, keys }) };
+}
 
 /** In place of `apart.module`: its bundle, read from the executable's asset `apart.asset` and run once, on first `import()`. */
 function loadFromAsset(apart) {
-  return {
+  let used = false;
+  const plugin = {
     name: 'load-from-asset',
     setup(pluginBuild) {
       // A path of its own, not the module's: the loader is CommonJS, the module's package is not.
-      pluginBuild.onResolve({ filter: /\.[jt]s$/ }, ({ path, resolveDir }) =>
-        resolve(resolveDir, path.replace(/\.js$/, '.ts')) === apart.module ? { path: apart.asset, namespace: 'sea-asset' } : undefined,
-      );
+      pluginBuild.onResolve({ filter: /\.[jt]s$/ }, ({ path, resolveDir }) => {
+        if (resolve(resolveDir, path.replace(/\.js$/, '.ts')) !== apart.module) return undefined;
+        used = true;
+        return { path: apart.asset, namespace: 'sea-asset' };
+      });
       pluginBuild.onLoad({ filter: /.*/, namespace: 'sea-asset' }, () => ({
         contents: [
           "const { getAsset } = require('node:sea');",
@@ -109,6 +135,7 @@ function loadFromAsset(apart) {
       }));
     },
   };
+  return { plugin, used: () => used };
 }
 
 function checked(result) {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { historyPrefix, parseBackupKey } from '../../src/core/backup/key.js';
 import { LAB_IMAGE } from '../lab/instance-engine.js';
 import { Lab } from '../lab/lab.js';
 import { idsOf, ipOf, logLines, until, waitForSwarm, WATCH_ENV } from './watch-helpers.js';
@@ -139,8 +140,9 @@ describe('backups and restore with real engines', () => {
   it('`swarmnode backup` writes one now; `--list` shows the history newest first; status shows the last', async () => {
     // A key names the second and the content: taken in the second of the leader's last backup, with
     // nothing changed since, this one would be that backup ("already written"). Step past it.
-    const newest = Math.max(...objects().map((o) => Date.parse(o.key.replace(/^.*\/(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z-.*$/, '$1-$2-$3T$4:$5:$6Z'))));
-    await sleep(Math.max(0, newest + 1_100 - Date.now()));
+    const written = objects().map((o) => parseBackupKey(historyPrefix('swarmnode/', 'lab'), { key: o.key, size: 0, lastModified: 0 })?.at);
+    expect(written).not.toContain(undefined);
+    await sleep(Math.max(0, Math.max(...(written as number[])) + 1_100 - Date.now()));
     const run = await agent(['backup', '--json']);
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout) as { key: string; written: boolean; swarmId: string; requiredSecrets: unknown; summary: Record<string, number> };

@@ -268,9 +268,11 @@ class SimSecrets implements SecretStore {
   }
 
   private async readSealed(name: string, context: Record<string, string>): Promise<Secret | undefined> {
-    const blob = await this.get(name);
-    if (blob === undefined) return undefined;
-    return new Secret(await this.aws('kms', 'kms:Decrypt', () => open(blob, context)));
+    return this.openSealed(await this.get(name), context);
+  }
+
+  private async openSealed(blob: string | undefined, context: Record<string, string>): Promise<Secret | undefined> {
+    return blob === undefined ? undefined : new Secret(await this.aws('kms', 'kms:Decrypt', () => open(blob, context)));
   }
 
   private async writeSealed(name: string, context: Record<string, string>, secret: Secret): Promise<void> {
@@ -300,10 +302,7 @@ class SimSecrets implements SecretStore {
     const names = [this.path(`${role}-token`), this.path('cluster')];
     const { found } = await this.aws('ssm', 'ssm:GetParameters', () => this.world.cloud.getParameters(names));
     const [blob, record] = names.map((name) => found.get(name)?.value);
-    return {
-      token: blob === undefined ? undefined : new Secret(await this.aws('kms', 'kms:Decrypt', () => open(blob, this.context(role)))),
-      cluster: record === undefined ? undefined : (JSON.parse(record) as ClusterRecord),
-    };
+    return { token: await this.openSealed(blob, this.context(role)), cluster: record === undefined ? undefined : (JSON.parse(record) as ClusterRecord) };
   }
 
   async writeCluster(record: ClusterRecord): Promise<void> {

@@ -1,6 +1,7 @@
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Config, Role } from '../../config/config.js';
+import { AccessDeniedError } from '../../errors/access-denied-error.js';
 import { Secret } from '../../log/secret.js';
 import type { ClusterRecord, LockRecord, RecordedManager, SecretStore } from '../../ports/secret-store.js';
 import { formatLockValue, parseLockValue } from '../../core/boot/lock-value.js';
@@ -35,6 +36,7 @@ interface Sealing {
  */
 export class SsmKmsSecretStore implements SecretStore {
   #keysVerifiedAt: number | undefined;
+  #getParametersDenied = false;
 
   constructor(
     private readonly ssm: LazySsm,
@@ -67,7 +69,11 @@ export class SsmKmsSecretStore implements SecretStore {
     }
   }
 
-  /** GetParameters (at most 10 names): the stored ones by name; SSM lists the missing ones apart, as InvalidParameters. */
+  /**
+   * GetParameters (at most 10 names): the stored ones by name. A name is absent only when SSM lists
+   * it in InvalidParameters, as ParameterNotFound says it for GetParameter; an answer that names it
+   * nowhere is an error, never "absent" (absence steers a manager towards an election).
+   */
   private async getMany(names: string[], withDecryption: boolean): Promise<Map<string, StoredParameter>> {
     const parameters = names.map((name) => this.path(name));
     const ssm = await this.ssm();
@@ -79,6 +85,8 @@ export class SsmKmsSecretStore implements SecretStore {
       const name = names[parameters.indexOf(p.Name ?? '')];
       if (name !== undefined) byName.set(name, { name: p.Name ?? '', value: p.Value ?? '', type: p.Type ?? 'String', modifiedAt: p.LastModifiedDate?.getTime() ?? 0 });
     }
+    const unanswered = names.filter((name, i) => !byName.has(name) && !(found.InvalidParameters ?? []).includes(parameters[i] as string));
+    if (unanswered.length > 0) throw new Error(`SSM GetParameters answered neither value nor absence for ${unanswered.map((name) => this.path(name)).join(', ')}`);
     return byName;
   }
 
@@ -136,11 +144,24 @@ export class SsmKmsSecretStore implements SecretStore {
     return stored ? parseClusterRecord(stored.value) : undefined;
   }
 
+  /**
+   * One GetParameters for both. A role whose policy predates ssm:GetParameters (the AMI rolled
+   * before the policy was updated) is denied it: then two GetParameter, as before, for the life of
+   * the process, so a new manager still boots.
+   */
   async readTokenAndCluster(role: Role): Promise<{ token: Secret | undefined; cluster: ClusterRecord | undefined }> {
-    const token = `${role}-token`;
-    const found = await this.getMany([token, 'cluster'], true);
-    const cluster = found.get('cluster');
-    return { token: await this.open(found.get(token), this.sealing(role)), cluster: cluster ? parseClusterRecord(cluster.value) : undefined };
+    if (!this.#getParametersDenied) {
+      const token = `${role}-token`;
+      try {
+        const found = await this.getMany([token, 'cluster'], true);
+        const cluster = found.get('cluster');
+        return { token: await this.open(found.get(token), this.sealing(role)), cluster: cluster ? parseClusterRecord(cluster.value) : undefined };
+      } catch (error) {
+        if (!(error instanceof AccessDeniedError && error.awsAction === 'ssm:GetParameters')) throw error;
+        this.#getParametersDenied = true;
+      }
+    }
+    return { token: await this.readToken(role), cluster: await this.readCluster() };
   }
 
   async writeCluster(record: ClusterRecord): Promise<void> {

@@ -265,8 +265,9 @@ export class BootObserver {
     if (token !== undefined) this.#token = { value: token, readAt: this.deps.clock.now(), readIn: this.#observations };
   }
 
+  /** The latest read wins, an absent record too: what is kept never contradicts what was last read. */
   private keepRecord(record: ClusterRecord | undefined): void {
-    if (record !== undefined) this.#record = { value: record, readAt: this.deps.clock.now(), readIn: this.#observations };
+    this.#record = record === undefined ? undefined : { value: record, readAt: this.deps.clock.now(), readIn: this.#observations };
   }
 
   /**

@@ -5,7 +5,7 @@ import { discover, whereabouts } from './start.js';
 
 /**
  * `swarmnode plan`: the facts boot would gather here and the step it would take, changing nothing
- * (only reads: IMDS, the engine, the boot record, Describe*, GetParameter, Decrypt, TCP probes).
+ * (only reads: IMDS, the engine, the boot record, Describe*, GetParameter(s), Decrypt, TCP probes).
  */
 export async function run({ config, options, log, out }: CommandContext): Promise<number> {
   const services = compose(config);

@@ -38,7 +38,8 @@ export interface BootFacts {
   pendingForMs: number;
   /**
    * The `cluster` parameter was read: clusterSwarmId and clusterCreatedBy below mean something. It
-   * costs a GetParameter, so it is read only on the paths that compare swarms or hold an election.
+   * costs an SSM call, so it is read only on the paths that compare swarms or hold an election (a
+   * manager reads it with its token, in the same GetParameters).
    */
   clusterRecordRead?: boolean;
   /** swarmId of the `cluster` parameter; undefined when not published (or not read). */

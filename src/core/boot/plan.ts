@@ -151,7 +151,7 @@ function rebirthOr(facts: BootFacts, otherwise: BootStep): BootStep {
 }
 
 function inactive(facts: BootFacts): BootStep {
-  // Probes first: they are free, while the token costs a GetParameter and a Decrypt. A worker can
+  // Probes first: they are free, while the token costs an SSM read and a Decrypt. A worker can
   // only join through a manager that answers, so it reads the token only once one does.
   if (facts.reachablePeers === undefined) return need('reachablePeers', 'not in a swarm: which managers answer on 2377?');
   const reachable = facts.reachablePeers;

@@ -70,6 +70,21 @@ describe('SsmKmsSecretStore', () => {
     expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(0);
   });
 
+  it('a role whose policy predates ssm:GetParameters: one denial, then two GetParameter each time, so a new manager still boots', async () => {
+    ssm.on(GetParametersCommand).rejects(named('AccessDeniedException'));
+    ssm.on(GetParameterCommand, { Name: '/swarmnode/prod/manager-token' }).rejects(named('ParameterNotFound'));
+    ssm.on(GetParameterCommand, { Name: '/swarmnode/prod/cluster' }).resolves({ Parameter: { Value: JSON.stringify({ swarmId: 's1', generation: 1, createdAt: '', createdBy: 'i-1', managers: [] }), Type: 'String' } });
+    const secrets = store();
+    for (let round = 0; round < 2; round++) expect(await secrets.readTokenAndCluster('manager')).toMatchObject({ token: undefined, cluster: { swarmId: 's1' } });
+    expect(ssm.commandCalls(GetParametersCommand)).toHaveLength(1);
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(4);
+  });
+
+  it('an answer that names a parameter neither found nor invalid is an error, never an absence', async () => {
+    ssm.on(GetParametersCommand).resolves({ Parameters: [], InvalidParameters: ['/swarmnode/prod/cluster'] });
+    await expect(store().readTokenAndCluster('manager')).rejects.toThrow(/neither value nor absence for \/swarmnode\/prod\/manager-token/);
+  });
+
   it('takes a lock with Overwrite=false and loses it to an existing one', async () => {
     ssm.on(PutParameterCommand).resolvesOnce({}).rejects(named('ParameterAlreadyExists'));
     expect(await store().tryLock('init-lock', 'i-1')).toBe(true);

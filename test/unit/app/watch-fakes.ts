@@ -174,6 +174,7 @@ export class FakeSecrets implements Partial<SecretStore> {
   lockReads: string[] = [];
   reads = 0;
   clusterReads = 0;
+  combinedReads = 0;
   async readToken(role: 'manager' | 'worker'): Promise<Secret | undefined> {
     this.reads += 1;
     const value = this.stored.get(role);
@@ -187,7 +188,9 @@ export class FakeSecrets implements Partial<SecretStore> {
     this.clusterReads += 1;
     return this.cluster;
   }
+  /** Counted in `reads` and `clusterReads` too: `combinedReads` tells how many of those came as one call. */
   async readTokenAndCluster(role: 'manager' | 'worker'): Promise<{ token: Secret | undefined; cluster: ClusterRecord | undefined }> {
+    this.combinedReads += 1;
     return { token: await this.readToken(role), cluster: await this.readCluster() };
   }
   async writeCluster(record: ClusterRecord): Promise<void> {

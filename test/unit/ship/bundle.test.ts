@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -106,5 +106,32 @@ describe('bundle for the single executable', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('puts a loader of the asset in place of the module bundled apart, and refuses an `apart` nothing imports', async () => {
+    const module = join(dir, 'sdk.ts');
+    writeFileSync(module, "export const marker = 'the-module-itself';\n");
+    const entry = join(dir, 'entry.ts');
+    writeFileSync(entry, "export const load = () => import('./sdk.js');\n");
+    const outfile = join(dir, 'out.cjs');
+    await bundle({ entry, outfile, apart: { module, asset: 'sdk.cjs' } });
+    const out = readFileSync(outfile, 'utf8');
+    expect(out).toContain('node:sea');
+    expect(out).toContain('"sdk.cjs"');
+    expect(out).not.toContain('the-module-itself');
+
+    await expect(bundle({ entry: write('module.exports = 1;\n'), outfile, apart: { module, asset: 'sdk.cjs' } })).rejects.toThrow(/nothing imports .*sdk\.ts/);
+  });
+
+  it('fails the SDK bundle when the schema files no longer look as inline-schema-keys expects, instead of shipping every schema', async () => {
+    const pkg = join(dir, 'node_modules', '@aws-sdk', 'client-changed');
+    mkdirSync(join(pkg, 'dist-es', 'schemas'), { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: '@aws-sdk/client-changed', module: './dist-es/index.js', sideEffects: false }));
+    writeFileSync(join(pkg, 'dist-es', 'index.js'), "export { Used$ } from './schemas/schemas_0.js';\n");
+    // Single quotes: not the layout the plugin reads.
+    writeFileSync(join(pkg, 'dist-es', 'schemas', 'schemas_0.js'), "const _n = 'name';\nexport var Used$ = [3, { [_n]: 'x' }];\nexport var Unused$ = [3, { [_n]: 'y' }];\n");
+    const entry = join(dir, 'sdk.ts');
+    writeFileSync(entry, "export { Used$ } from '@aws-sdk/client-changed';\n");
+    await expect(bundleApart({ entry, outfile: join(dir, 'sdk.cjs') })).rejects.toThrow(/changed the layout of its schema files/);
   });
 });

@@ -43,6 +43,31 @@ describe('BootObserver: the init-lock chain', () => {
     expect(world.secrets.reads).toBe(tokenReads + 1);
   });
 
+  it('a manager reads its token and the cluster record in one call; a worker reads its token alone', async () => {
+    const manager = electing();
+    await observe(manager);
+    expect([manager.secrets.combinedReads, manager.secrets.reads, manager.secrets.clusterReads]).toEqual([1, 1, 1]);
+    const worker = new BootWorld('worker').withManagers(managerInstance('i-m1', '10.0.0.6'));
+    worker.probe.open.add('10.0.0.6');
+    await new BootObserver(worker.observerDeps(), SELF, 'worker', 'lab', worker.target).observe();
+    expect([worker.secrets.combinedReads, worker.secrets.reads, worker.secrets.clusterReads]).toEqual([0, 1, 0]);
+  });
+
+  it('a record deleted since it was read: the next combined read says so, and nothing older is kept', async () => {
+    const world = electing();
+    world.secrets.cluster = { swarmId: 'swarm-1', generation: 1, createdAt: '', createdBy: 'i-x-peer', managers: [] };
+    world.secrets.locks.set('init-lock', 'i-x-peer');
+    const observer = new BootObserver(world.observerDeps(), SELF, 'manager', 'lab', world.target);
+    expect((await observer.observe()).facts.clusterSwarmId).toBe('swarm-1');
+    world.secrets.cluster = undefined;
+    world.secrets.stored.set('manager', 'SWMTKN-m-1');
+    world.probe.open.add('10.0.0.6');
+    const { facts } = await observer.observe();
+    expect(facts).toMatchObject({ tokenPresent: true, clusterRecordRead: true, clusterSwarmId: undefined });
+    // The token is reused from here on; the record it came with is the one reused, not the one before.
+    expect((await observer.observe()).facts.clusterSwarmId).toBeUndefined();
+  });
+
   it('a head start that runs out: the free lock is taken only on facts all read anew', async () => {
     const world = new BootWorld('manager').withManagers(managerInstance('i-a-first', '10.0.0.6'));
     const observer = new BootObserver(world.observerDeps(), SELF, 'manager', 'lab', world.target, { viewMaxAgeMs: 60_000 });
