@@ -23,6 +23,11 @@ interface StoredParameter {
   modifiedAt: number;
 }
 
+/** What is kept of an SSM Parameter, as GetParameter and GetParameters both give it. */
+function storedParameter(name: string, p: { Value?: string; Type?: string; LastModifiedDate?: Date }): StoredParameter {
+  return { name, value: p.Value ?? '', type: p.Type ?? 'String', modifiedAt: p.LastModifiedDate?.getTime() ?? 0 };
+}
+
 /** Which key and EncryptionContext protect one secret: the context binds it to cluster and role. */
 interface Sealing {
   keyId: string;
@@ -62,7 +67,7 @@ export class SsmKmsSecretStore implements SecretStore {
       const found = await awsCall({ action: 'ssm:GetParameter', parameter }, (abortSignal) =>
         ssm.client.send(new ssm.sdk.GetParameterCommand({ Name: parameter, WithDecryption: withDecryption }), { abortSignal }),
       );
-      return { name: parameter, value: found.Parameter?.Value ?? '', type: found.Parameter?.Type ?? 'String', modifiedAt: found.Parameter?.LastModifiedDate?.getTime() ?? 0 };
+      return storedParameter(parameter, found.Parameter ?? {});
     } catch (error) {
       if (awsErrorName(error) === 'ParameterNotFound') return undefined;
       throw error;
@@ -82,8 +87,8 @@ export class SsmKmsSecretStore implements SecretStore {
     );
     const byName = new Map<string, StoredParameter>();
     for (const p of found.Parameters ?? []) {
-      const name = names[parameters.indexOf(p.Name ?? '')];
-      if (name !== undefined) byName.set(name, { name: p.Name ?? '', value: p.Value ?? '', type: p.Type ?? 'String', modifiedAt: p.LastModifiedDate?.getTime() ?? 0 });
+      const i = parameters.indexOf(p.Name ?? '');
+      if (i >= 0) byName.set(names[i] as string, storedParameter(parameters[i] as string, p));
     }
     const unanswered = names.filter((name, i) => !byName.has(name) && !(found.InvalidParameters ?? []).includes(parameters[i] as string));
     if (unanswered.length > 0) throw new Error(`SSM GetParameters answered neither value nor absence for ${unanswered.map((name) => this.path(name)).join(', ')}`);
